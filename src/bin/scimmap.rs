@@ -1,0 +1,4 @@
+//! The `scimmap` command line (contract in DESIGN.md).
+fn main() {
+    std::process::exit(2);
+}

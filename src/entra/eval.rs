@@ -1,0 +1,456 @@
+//! Tree-walking evaluator with depth and fuel accounting.
+//!
+//! Arguments are evaluated lazily (functions ask for them), so `IIF` evaluates one branch
+//! only, `SelectUniqueValue` stops at the first unique rule and `IgnoreFlowIfNullOrEmpty`
+//! inside an unchosen branch has no effect.
+
+use crate::entra::ast::{Call, CompareOp, Expr, ExprKind};
+use crate::entra::value::Value;
+use crate::limits::Limits;
+use crate::span::Span;
+use chrono::{DateTime, Utc};
+use rand::rngs::SmallRng;
+use rand::SeedableRng;
+use regex::Regex;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// An evaluation failure, located at the node that failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct EvalError {
+    /// Stable kebab-case code (`invalid-argument`, `out-of-fuel`, `too-deep`, ...).
+    pub code: &'static str,
+    /// What went wrong.
+    pub message: String,
+    /// The node (usually a call or one of its arguments).
+    pub span: Span,
+}
+
+impl EvalError {
+    /// Converts into a [`crate::Diagnostic`] for rendering.
+    pub fn to_diagnostic(&self) -> crate::Diagnostic {
+        crate::Diagnostic::error(self.code, self.span, self.message.clone())
+    }
+}
+
+/// Non-local exits from a function: a real error, or `IgnoreFlowIfNullOrEmpty` asking that
+/// the whole attribute be dropped from the flow.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Interrupt {
+    /// Drop the target attribute (spec §2 IgnoreFlowIfNullOrEmpty).
+    IgnoreFlow,
+    /// Stop with an error.
+    Error(EvalError),
+}
+
+impl From<EvalError> for Interrupt {
+    fn from(e: EvalError) -> Self {
+        Interrupt::Error(e)
+    }
+}
+
+/// The result of evaluating a whole expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// A value (possibly null: then nothing flows and a default value may apply).
+    Value(Value),
+    /// `IgnoreFlowIfNullOrEmpty` fired: the target attribute is left out, no default applies.
+    IgnoreFlow,
+}
+
+impl Outcome {
+    /// The value; `IgnoreFlow` reads as null.
+    pub fn into_value(self) -> Value {
+        match self {
+            Outcome::Value(v) => v,
+            Outcome::IgnoreFlow => Value::Null,
+        }
+    }
+}
+
+/// Where attribute references read from.
+pub trait Source {
+    /// The value of the attribute named inside `[...]`, or `Value::Null` when absent.
+    fn attribute(&self, name: &str) -> Value;
+}
+
+impl Source for serde_json::Value {
+    fn attribute(&self, name: &str) -> Value {
+        if let Some(v) = self.get(name) {
+            return Value::from_json(v);
+        }
+        // SCIM paths (`name.givenName`, `emails[type eq "work"].value`, URN-qualified).
+        match crate::scim::resolve_attribute(self, name) {
+            Some(v) => Value::from_json(&v),
+            None => Value::Null,
+        }
+    }
+}
+
+impl Source for serde_json::Map<String, serde_json::Value> {
+    fn attribute(&self, name: &str) -> Value {
+        match self.get(name) {
+            Some(v) => Value::from_json(v),
+            None => {
+                let obj = serde_json::Value::Object(self.clone());
+                obj.attribute(name)
+            }
+        }
+    }
+}
+
+/// Injected non-determinism and limits for one evaluation.
+#[derive(Clone, Default)]
+pub struct EvalOptions<'a> {
+    /// The clock for `Now()` (and default seed). Required on wasm, where there is no
+    /// system clock; natively it defaults to the system time.
+    pub now: Option<DateTime<Utc>>,
+    /// Seed for `Guid()` and `RandomString()`; defaults to one derived from the clock.
+    pub seed: Option<u64>,
+    /// `SelectUniqueValue`'s question to the target system: does this value exist already?
+    /// Without it, every value counts as free.
+    pub exists: Option<&'a dyn Fn(&str) -> bool>,
+    /// Limits; `None` = [`Limits::default`].
+    pub limits: Option<Limits>,
+}
+
+/// Compiled regexes shared by the evaluations of one expression (patterns are nearly
+/// always literals, so each is compiled once).
+#[derive(Debug, Default)]
+pub struct RegexCache {
+    map: Mutex<HashMap<String, Arc<Regex>>>,
+}
+
+impl Clone for RegexCache {
+    fn clone(&self) -> Self {
+        RegexCache::default()
+    }
+}
+
+impl RegexCache {
+    const MAX: usize = 64;
+
+    /// Compiles `pattern` (or returns the cached compilation).
+    pub fn get(&self, pattern: &str) -> Result<Arc<Regex>, regex::Error> {
+        if let Ok(map) = self.map.lock() {
+            if let Some(r) = map.get(pattern) {
+                return Ok(r.clone());
+            }
+        }
+        let re = Arc::new(
+            regex::RegexBuilder::new(pattern)
+                .size_limit(1 << 20)
+                .dfa_size_limit(1 << 20)
+                .nest_limit(64)
+                .build()?,
+        );
+        if let Ok(mut map) = self.map.lock() {
+            if map.len() >= Self::MAX {
+                map.clear();
+            }
+            map.insert(pattern.to_string(), re.clone());
+        }
+        Ok(re)
+    }
+}
+
+/// Evaluation state for one run.
+pub(crate) struct Evaluator<'a> {
+    source: &'a dyn Source,
+    now: DateTime<Utc>,
+    rng: SmallRng,
+    exists: Option<&'a dyn Fn(&str) -> bool>,
+    limits: Limits,
+    fuel: u64,
+    depth: usize,
+    regexes: &'a RegexCache,
+}
+
+impl<'a> Evaluator<'a> {
+    pub(crate) fn new(
+        source: &'a dyn Source,
+        opts: &EvalOptions<'a>,
+        regexes: &'a RegexCache,
+    ) -> Result<Self, EvalError> {
+        let limits = opts.limits.unwrap_or_default();
+        let now = match opts.now {
+            Some(n) => n,
+            None => system_now().ok_or_else(|| EvalError {
+                code: "no-clock",
+                message: "no clock was provided for this evaluation".into(),
+                span: Span::default(),
+            })?,
+        };
+        let seed = opts
+            .seed
+            .unwrap_or_else(|| now.timestamp_nanos_opt().unwrap_or_default() as u64);
+        Ok(Evaluator {
+            source,
+            now,
+            rng: SmallRng::seed_from_u64(seed),
+            exists: opts.exists,
+            limits,
+            fuel: limits.fuel,
+            depth: 0,
+            regexes,
+        })
+    }
+
+    fn burn(&mut self, units: u64, span: Span) -> Result<(), Interrupt> {
+        match self.fuel.checked_sub(units) {
+            Some(f) => {
+                self.fuel = f;
+                Ok(())
+            }
+            None => {
+                self.fuel = 0;
+                Err(Interrupt::Error(EvalError {
+                    code: "out-of-fuel",
+                    message: format!(
+                        "evaluation stopped after {} steps (limit)",
+                        self.limits.fuel
+                    ),
+                    span,
+                }))
+            }
+        }
+    }
+
+    pub(crate) fn eval(&mut self, e: &Expr) -> Result<Value, Interrupt> {
+        self.burn(1, e.span)?;
+        match &e.kind {
+            ExprKind::String(s) | ExprKind::Number(s) | ExprKind::Hex(s) => {
+                Ok(Value::String(s.clone()))
+            }
+            ExprKind::Identifier(s) => Ok(Value::String(s.clone())),
+            ExprKind::Attribute(name) => Ok(self.source.attribute(name)),
+            ExprKind::Compare { op, left, right } => {
+                let l = self.eval(left)?;
+                let r = self.eval(right)?;
+                Ok(Value::Boolean(compare(*op, &l, &r)))
+            }
+            ExprKind::Call(call) => {
+                if self.depth >= self.limits.max_depth {
+                    return Err(Interrupt::Error(EvalError {
+                        code: "too-deep",
+                        message: format!("calls nest deeper than {}", self.limits.max_depth),
+                        span: e.span,
+                    }));
+                }
+                let f = call.function.ok_or_else(|| {
+                    Interrupt::Error(EvalError {
+                        code: "unknown-function",
+                        message: format!("unknown function `{}`", call.name),
+                        span: call.name_span,
+                    })
+                })?;
+                self.depth += 1;
+                let mut args = Args {
+                    ev: self,
+                    call,
+                    span: e.span,
+                };
+                let r = (f.call)(&mut args);
+                self.depth -= 1;
+                let v = r?;
+                if let Value::String(s) = &v {
+                    if s.len() > self.limits.max_string_len {
+                        return Err(Interrupt::Error(EvalError {
+                            code: "too-long",
+                            message: format!(
+                                "`{}` produced {} bytes (limit {})",
+                                call.name,
+                                s.len(),
+                                self.limits.max_string_len
+                            ),
+                            span: e.span,
+                        }));
+                    }
+                }
+                Ok(v)
+            }
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn system_now() -> Option<DateTime<Utc>> {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    DateTime::<Utc>::from_timestamp(i64::try_from(d.as_secs()).ok()?, d.subsec_nanos())
+}
+
+#[cfg(target_arch = "wasm32")]
+fn system_now() -> Option<DateTime<Utc>> {
+    None
+}
+
+/// Comparison in IIF conditions (spec §1.4 note, INFERRED; COMPATIBILITY.md): numerically
+/// when both sides read as numbers, chronologically when both are date-times, else ordinal
+/// case-sensitive text. Null or multi-valued operands make the comparison false (Entra:
+/// "If the source attribute used within the IIF function is empty or null, the condition
+/// check fails"), except `<>`, which is then true.
+pub fn compare(op: CompareOp, l: &Value, r: &Value) -> bool {
+    use std::cmp::Ordering;
+    let ord: Option<Ordering> = match (l, r) {
+        (Value::DateTime(a), Value::DateTime(b)) => Some(a.cmp(b)),
+        _ => {
+            let (Some(a), Some(b)) = (l.to_text(), r.to_text()) else {
+                return op == CompareOp::Ne;
+            };
+            match (a.trim().parse::<f64>(), b.trim().parse::<f64>()) {
+                (Ok(x), Ok(y)) if !a.trim().is_empty() && !b.trim().is_empty() => {
+                    x.partial_cmp(&y)
+                }
+                _ => Some(a.cmp(&b)),
+            }
+        }
+    };
+    let Some(ord) = ord else {
+        return op == CompareOp::Ne;
+    };
+    match op {
+        CompareOp::Eq => ord == Ordering::Equal,
+        CompareOp::Ne => ord != Ordering::Equal,
+        CompareOp::Gt => ord == Ordering::Greater,
+        CompareOp::Ge => ord != Ordering::Less,
+        CompareOp::Lt => ord == Ordering::Less,
+        CompareOp::Le => ord != Ordering::Greater,
+    }
+}
+
+/// What a function implementation sees: its arguments (evaluated on demand) and the
+/// evaluation context.
+pub struct Args<'e, 'a> {
+    ev: &'e mut Evaluator<'a>,
+    call: &'e Call,
+    span: Span,
+}
+
+impl Args<'_, '_> {
+    /// Number of argument positions written, including empty ones.
+    pub fn len(&self) -> usize {
+        self.call.args.len()
+    }
+
+    /// Whether no argument positions were written.
+    pub fn is_empty(&self) -> bool {
+        self.call.args.is_empty()
+    }
+
+    /// Whether position `i` holds an argument (not empty, not past the end).
+    pub fn present(&self, i: usize) -> bool {
+        matches!(self.call.args.get(i), Some(Some(_)))
+    }
+
+    /// Evaluates the argument at position `i`; `None` when the position is empty or absent.
+    pub fn value(&mut self, i: usize) -> Result<Option<Value>, Interrupt> {
+        match self.call.args.get(i) {
+            Some(Some(e)) => self.ev.eval(e).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// Evaluates position `i`, treating an empty position as null.
+    pub fn value_or_null(&mut self, i: usize) -> Result<Value, Interrupt> {
+        Ok(self.value(i)?.unwrap_or(Value::Null))
+    }
+
+    /// The bare identifier written at position `i`, if that argument is one (e.g. `vbTextCompare`).
+    pub fn identifier(&self, i: usize) -> Option<&str> {
+        match self.call.args.get(i) {
+            Some(Some(Expr {
+                kind: ExprKind::Identifier(s),
+                ..
+            })) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The argument node at position `i` (for functions that inspect syntax, e.g. to report
+    /// the attribute a value came from).
+    pub fn node(&self, i: usize) -> Option<&Expr> {
+        self.call.args.get(i).and_then(Option::as_ref)
+    }
+
+    /// The span of the whole call.
+    pub fn span(&self) -> Span {
+        self.span
+    }
+
+    /// The span of argument `i`, or of the call when the position is empty.
+    pub fn arg_span(&self, i: usize) -> Span {
+        self.node(i).map_or(self.span, |e| e.span)
+    }
+
+    /// The injected clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.ev.now
+    }
+
+    /// The injected random generator.
+    pub fn rng(&mut self) -> &mut SmallRng {
+        &mut self.ev.rng
+    }
+
+    /// Asks the target whether `value` is taken (`SelectUniqueValue`); false without a callback.
+    pub fn exists(&self, value: &str) -> bool {
+        self.ev.exists.is_some_and(|f| f(value))
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.ev.limits
+    }
+
+    /// Spends `units` of fuel (call for work proportional to input size).
+    pub fn burn(&mut self, units: u64) -> Result<(), Interrupt> {
+        let span = self.span;
+        self.ev.burn(units, span)
+    }
+
+    /// A compiled regex (cached per expression); a bad pattern is an error at argument `i`.
+    pub fn regex(&self, i: usize, pattern: &str) -> Result<Arc<Regex>, Interrupt> {
+        self.ev.regexes.get(pattern).map_err(|e| {
+            self.arg_error(
+                i,
+                "invalid-regex",
+                format!("invalid regular expression: {}", first_line(&e.to_string())),
+            )
+        })
+    }
+
+    /// An error located at the call.
+    pub fn error(&self, code: &'static str, message: impl Into<String>) -> Interrupt {
+        Interrupt::Error(EvalError {
+            code,
+            message: message.into(),
+            span: self.span,
+        })
+    }
+
+    /// An error located at argument `i`.
+    pub fn arg_error(&self, i: usize, code: &'static str, message: impl Into<String>) -> Interrupt {
+        Interrupt::Error(EvalError {
+            code,
+            message: message.into(),
+            span: self.arg_span(i),
+        })
+    }
+
+    /// The function's name as written.
+    pub fn name(&self) -> &str {
+        &self.call.name
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines()
+        .filter(|l| !l.trim().is_empty())
+        .last()
+        .unwrap_or("")
+        .trim()
+        .to_string()
+}

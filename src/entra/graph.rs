@@ -1,0 +1,1 @@
+//! Conversion to and from Graph's `attributeMappingSource` tree (placeholder).
