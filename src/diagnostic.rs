@@ -98,12 +98,7 @@ impl Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        let mut out = format!(
-            "{}[{}]: {}\n",
-            paint(kind, kind),
-            self.code,
-            self.message
-        );
+        let mut out = format!("{}[{}]: {}\n", paint(kind, kind), self.code, self.message);
         out.push_str(&snippet(src, self.span, "", paint));
         for label in &self.labels {
             out.push_str(&snippet(src, label.span, &label.message, paint));
@@ -119,7 +114,10 @@ fn snippet(src: &str, span: Span, note: &str, paint: &dyn Fn(&str, &str) -> Stri
     let start = span.start().min(src.len());
     let end = span.end().clamp(start, src.len());
     let pos = position(src, start);
-    let line_start = src.get(..start).and_then(|s| s.rfind('\n')).map_or(0, |i| i + 1);
+    let line_start = src
+        .get(..start)
+        .and_then(|s| s.rfind('\n'))
+        .map_or(0, |i| i + 1);
     let line_end = src
         .get(start..)
         .and_then(|s| s.find('\n'))

@@ -14,7 +14,11 @@ fn resolve(e: &mut Expr, out: &mut Vec<Diagnostic>) {
         ExprKind::Call(c) => {
             c.function = crate::entra::registry::lookup(&c.name);
             if c.function.is_none() {
-                out.push(Diagnostic::error("unknown-function", c.name_span, format!("unknown function `{}`", c.name)));
+                out.push(Diagnostic::error(
+                    "unknown-function",
+                    c.name_span,
+                    format!("unknown function `{}`", c.name),
+                ));
             }
             for a in c.args.iter_mut().flatten() {
                 resolve(a, out);

@@ -301,9 +301,7 @@ pub fn compare(op: CompareOp, l: &Value, r: &Value) -> bool {
                 return op == CompareOp::Ne;
             };
             match (a.trim().parse::<f64>(), b.trim().parse::<f64>()) {
-                (Ok(x), Ok(y)) if !a.trim().is_empty() && !b.trim().is_empty() => {
-                    x.partial_cmp(&y)
-                }
+                (Ok(x), Ok(y)) if !a.trim().is_empty() && !b.trim().is_empty() => x.partial_cmp(&y),
                 _ => Some(a.cmp(&b)),
             }
         }

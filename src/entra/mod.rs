@@ -101,7 +101,11 @@ impl Expression {
     ///
     /// # Errors
     /// A runtime error located at the failing node (bad argument value, limits).
-    pub fn evaluate(&self, source: &dyn Source, opts: &EvalOptions<'_>) -> Result<Outcome, EvalError> {
+    pub fn evaluate(
+        &self,
+        source: &dyn Source,
+        opts: &EvalOptions<'_>,
+    ) -> Result<Outcome, EvalError> {
         let mut ev = eval::Evaluator::new(source, opts, &self.regexes)?;
         match ev.eval(&self.root) {
             Ok(v) => Ok(Outcome::Value(v)),
