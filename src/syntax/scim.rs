@@ -159,7 +159,19 @@ impl Builder {
                 let is_or = matches!(p.as_rule(), Rule::or_exp | Rule::val_or);
                 let mut operands = Vec::new();
                 for c in p.into_inner() {
-                    if matches!(c.as_rule(), Rule::kw_and | Rule::kw_or) {
+                    if !matches!(
+                        c.as_rule(),
+                        Rule::or_exp
+                            | Rule::and_exp
+                            | Rule::val_or
+                            | Rule::val_and
+                            | Rule::group
+                            | Rule::val_group
+                            | Rule::not_exp
+                            | Rule::val_not
+                            | Rule::attr_exp
+                            | Rule::value_path_exp
+                    ) {
                         continue;
                     }
                     operands.push(self.logical(c, depth + 1)?);
@@ -365,6 +377,10 @@ fn describe(rule: Rule) -> &'static str {
         Rule::number => "a number",
         Rule::string => "a quoted string",
         Rule::patch_path => "a PATCH path",
+        Rule::op_sp => "a space and an operator",
+        Rule::value_sp => "a space and a value",
+        Rule::rparen => "`)`",
+        Rule::rbracket => "`]`",
         _ => "valid syntax",
     }
 }
