@@ -319,6 +319,23 @@ impl Builder {
             Rule::kw_true => Ok(CompValue::Bool(true)),
             Rule::kw_false => Ok(CompValue::Bool(false)),
             Rule::kw_null => Ok(CompValue::Null),
+            // std's float parser rounds correctly (serde_json's default fast path does
+            // not), so printed numbers parse back to the same value.
+            Rule::number if text.contains(['.', 'e', 'E']) => {
+                match text
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(serde_json::Number::from_f64)
+                {
+                    Some(n) => Ok(CompValue::Number(n)),
+                    None => Err(Diagnostic::error(
+                        "invalid-number",
+                        span,
+                        format!("number `{text}` is out of range"),
+                    )
+                    .into()),
+                }
+            }
             Rule::number => match serde_json::from_str::<serde_json::Number>(text) {
                 Ok(n) => Ok(CompValue::Number(n)),
                 Err(_) => Err(Diagnostic::error(
