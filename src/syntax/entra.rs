@@ -208,6 +208,18 @@ fn to_diagnostic(e: &pest::error::Error<Rule>, src: &str) -> Diagnostic {
         return Diagnostic::error("unterminated-string", span, "string is never closed")
             .with_help("close it with `\"`; write `\\\"` for a quote inside a string");
     }
+    if let ErrorVariant::CustomError { message } = &e.variant {
+        if message.contains("limit") {
+            // pest::set_call_limit (syntax/mod.rs) stopped the parse: report the limit,
+            // not the token it happened to stop at.
+            return Diagnostic::error(
+                "too-complex",
+                Span::new(0, src.len()),
+                "the expression is too large to parse (parser step limit)",
+            )
+            .with_help("split it into smaller expressions");
+        }
+    }
     let positives: &[Rule] = match &e.variant {
         ErrorVariant::ParsingError { positives, .. } => positives,
         ErrorVariant::CustomError { .. } => &[],
