@@ -220,6 +220,10 @@ fn to_diagnostic(e: &pest::error::Error<Rule>, src: &str) -> Diagnostic {
             .with_help("split it into smaller expressions");
         }
     }
+    if src.trim().is_empty() {
+        return Diagnostic::error("syntax-error", span, "the expression is empty")
+            .with_help("write a function call, an attribute such as `[mail]`, or a string");
+    }
     let positives: &[Rule] = match &e.variant {
         ErrorVariant::ParsingError { positives, .. } => positives,
         ErrorVariant::CustomError { .. } => &[],
