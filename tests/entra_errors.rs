@@ -20,7 +20,11 @@ fn entra_error_snapshots() {
                     .join("\n")
             }
             Err(e) => {
-                assert!(name.starts_with("err_"), "{name} failed: {}", e.render(&src));
+                assert!(
+                    name.starts_with("err_"),
+                    "{name} failed: {}",
+                    e.render(&src)
+                );
                 e.render(&src)
             }
         };
