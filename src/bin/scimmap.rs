@@ -1,26 +1,20 @@
-//! The `scimmap` command line (contract in DESIGN.md).
-use std::io::{Read, Write};
+//! The `scimmap` command line (contract in DESIGN.md). A thin dispatcher: every command is a
+//! library function in `scimmap::cli`.
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut stdin = || {
-        let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s).map(|_| s)
+    // `args_os` + lossy conversion: `std::env::args` panics on arguments that are not UTF-8.
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let stdin = std::io::stdin();
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let mut io = scimmap::cli::Io {
+        stdin: &mut stdin.lock(),
+        stdout: &mut stdout.lock(),
+        stderr: &mut stderr.lock(),
     };
-    let (out, err, code) = match args.first().map(String::as_str) {
-        Some("filter") => {
-            scimmap::scim::cli::filter_command(args.get(1..).unwrap_or(&[]), &mut stdin)
-        }
-        Some("patch") => {
-            scimmap::scim::cli::patch_command(args.get(1..).unwrap_or(&[]), &mut stdin)
-        }
-        _ => (
-            String::new(),
-            "usage: scimmap (filter|patch) ...\n".to_string(),
-            2,
-        ),
-    };
-    let _ = std::io::stdout().write_all(out.as_bytes());
-    let _ = std::io::stderr().write_all(err.as_bytes());
+    let code = scimmap::cli::run(&args, &mut io);
     std::process::exit(code);
 }
