@@ -294,13 +294,15 @@ pub(crate) fn instr(a: &mut Args<'_, '_>) -> Result<Value, Interrupt> {
         match c.as_str() {
             "vbTextCompare" | "1" => true,
             "vbBinaryCompare" | "0" => false,
-            other => return Err(a.arg_error(
-                3,
-                "invalid-argument",
-                format!(
+            other => {
+                return Err(a.arg_error(
+                    3,
+                    "invalid-argument",
+                    format!(
                     "`InStr` compareType must be vbTextCompare or vbBinaryCompare, got \"{other}\""
                 ),
-            )),
+                ))
+            }
         }
     } else {
         false
@@ -376,6 +378,12 @@ pub(crate) fn convert_to_utf8_hex(a: &mut Args<'_, '_>) -> Result<Value, Interru
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 mod tests {
     use super::*;
 
