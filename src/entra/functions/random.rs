@@ -165,9 +165,18 @@ mod tests {
             let s = eval(r#"RandomString(10,2,2,2,1,"?,")"#, seed).unwrap();
             assert_eq!(s.chars().count(), 10);
             assert!(s.chars().filter(char::is_ascii_digit).count() >= 2, "{s}");
-            assert!(s.chars().filter(char::is_ascii_uppercase).count() >= 2, "{s}");
-            assert!(s.chars().filter(char::is_ascii_lowercase).count() >= 1, "{s}");
-            assert!(s.chars().filter(|c| SPECIALS.contains(*c)).count() >= 2, "{s}");
+            assert!(
+                s.chars().filter(char::is_ascii_uppercase).count() >= 2,
+                "{s}"
+            );
+            assert!(
+                s.chars().filter(char::is_ascii_lowercase).count() >= 1,
+                "{s}"
+            );
+            assert!(
+                s.chars().filter(|c| SPECIALS.contains(*c)).count() >= 2,
+                "{s}"
+            );
             assert!(!s.contains('?') && !s.contains(','), "{s}");
             // Exact minimums: 3 digits + 3 lowercase, nothing else.
             let t = eval("RandomString(6,3,0,0,3)", seed).unwrap();
@@ -175,8 +184,14 @@ mod tests {
             assert_eq!(t.chars().filter(char::is_ascii_lowercase).count(), 3, "{t}");
         }
         // Deterministic per seed, different across seeds.
-        assert_eq!(eval("RandomString(12,1,1,1,1)", 7), eval("RandomString(12,1,1,1,1)", 7));
-        assert_ne!(eval("RandomString(12,1,1,1,1)", 7), eval("RandomString(12,1,1,1,1)", 8));
+        assert_eq!(
+            eval("RandomString(12,1,1,1,1)", 7),
+            eval("RandomString(12,1,1,1,1)", 7)
+        );
+        assert_ne!(
+            eval("RandomString(12,1,1,1,1)", 7),
+            eval("RandomString(12,1,1,1,1)", 8)
+        );
         // Required characters are not always in front.
         let firsts: std::collections::BTreeSet<bool> = (0..50)
             .map(|seed| {
@@ -191,7 +206,10 @@ mod tests {
     #[test]
     fn random_string_limits() {
         assert_eq!(eval("RandomString(257,0,0,0,0)", 1), Err("too-long".into()));
-        assert_eq!(eval("RandomString(3,1,1,1,1)", 1), Err("invalid-argument".into()));
+        assert_eq!(
+            eval("RandomString(3,1,1,1,1)", 1),
+            Err("invalid-argument".into())
+        );
         assert_eq!(
             eval("RandomString(99999999999999999999,0,0,0,0)", 1),
             Err("invalid-argument".into())
@@ -205,6 +223,8 @@ mod tests {
         assert_ne!(a, eval("Guid()", 6).unwrap());
         assert_eq!(a.len(), 36);
         assert_eq!(a.chars().nth(14), Some('4'));
-        assert!(a.chars().all(|c| c == '-' || c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(a
+            .chars()
+            .all(|c| c == '-' || c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
     }
 }
