@@ -78,10 +78,7 @@ pub fn run(args: &[String], io: &mut Io<'_>) -> i32 {
             let _ = writeln!(io.stdout, "scimmap {}", env!("CARGO_PKG_VERSION"));
             EXIT_OK
         }
-        other => usage_error(
-            io,
-            &format!("unknown command `{other}` "),
-        ),
+        other => usage_error(io, &format!("unknown command `{other}`")),
     }
 }
 

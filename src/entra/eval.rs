@@ -80,7 +80,12 @@ impl Source for serde_json::Value {
         if let Some(v) = self.get(name) {
             return Value::from_json(v);
         }
-        // SCIM paths (`name.givenName`, `emails[type eq "work"].value`, URN-qualified).
+        // Entra directory attribute names are case-sensitive (spec §1.3), so a plain name
+        // is looked up exactly. Path-shaped names are SCIM attribute paths (`name.givenName`,
+        // `emails[type eq "work"].value`, URN-qualified), case-insensitive per RFC 7643 §2.1.
+        if !name.contains(['.', '[', ':']) {
+            return Value::Null;
+        }
         match crate::scim::resolve_attribute(self, name) {
             Some(v) => Value::from_json(&v),
             None => Value::Null,
