@@ -13,6 +13,7 @@
 pub mod diagnostic;
 pub mod entra;
 pub mod limits;
+pub mod mapping;
 pub mod scim;
 pub mod span;
 mod syntax;
