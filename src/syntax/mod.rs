@@ -5,6 +5,11 @@ mod entra;
 
 pub(crate) use entra::parse_entra;
 
+pub(crate) mod scim;
+pub(crate) use scim::{
+    parse_filter as parse_scim_filter, parse_path as parse_scim_path, ScimSyntax,
+};
+
 use crate::diagnostic::Diagnostic;
 use crate::limits::Limits;
 use crate::span::Span;

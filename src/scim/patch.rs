@@ -1,0 +1,1160 @@
+//! PATCH (RFC 7644 §3.5.2): add, remove and replace on every path form, all-or-nothing,
+//! with RFC 7644 §3.12 errors whose detail names the path, and named switches for
+//! Microsoft Entra ID's shapes ([`Compat`]).
+
+use crate::limits::Limits;
+use crate::scim::ast::{AttrPath, CompValue, CompareOp, Filter};
+use crate::scim::error::{ScimError, ScimType};
+use crate::scim::eval::{is_unassigned, matches_element};
+use crate::scim::path::{attr_def, find_key, get_ci, Path};
+use crate::scim::schema::{AttrType, AttributeDef, Mutability, Schemas, GROUP, USER};
+use serde_json::{Map, Value};
+
+/// Schema URN of PATCH request bodies (RFC 7644 §3.5.2).
+pub const PATCH_OP_URN: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+/// Named compatibility switches. [`Compat::default`] is strict RFC 7644;
+/// [`Compat::entra`] turns on what Microsoft Entra ID sends (spec §4.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Compat {
+    /// Accept `op` names in any case (`Add`, `Replace`, `Remove`) and `operations`.
+    pub op_case_insensitive: bool,
+    /// Coerce `"True"`/`"False"` (any case) to booleans for boolean attributes.
+    pub boolean_strings: bool,
+    /// In a path-less add/replace, value keys may be attribute paths (`name.givenName`,
+    /// `urn:…:enterprise:2.0:User:employeeNumber`).
+    pub pathless_attribute_paths: bool,
+    /// `remove` with a `value` removes those values (`{"op":"Remove","path":"members",
+    /// "value":[{"value":"id"}]}`) instead of being rejected.
+    pub remove_by_value: bool,
+    /// add/replace on a value path that matches nothing creates the element from the
+    /// filter's `eq` terms instead of failing with `noTarget`.
+    pub upsert_value_path: bool,
+    /// When a value with `primary: true` is written, other values lose `primary`
+    /// (RFC 7643 §2.4 allows one) instead of the request failing.
+    pub unique_primary: bool,
+    /// Accept unquoted values in path filters (`members[value eq 123abc]`).
+    pub bare_filter_values: bool,
+}
+
+impl Compat {
+    /// Strict RFC 7644 (same as `default()`).
+    pub fn strict() -> Self {
+        Compat::default()
+    }
+
+    /// Every switch on: what Entra ID sends, with or without `aadOptscim062020`.
+    pub fn entra() -> Self {
+        Compat {
+            op_case_insensitive: true,
+            boolean_strings: true,
+            pathless_attribute_paths: true,
+            remove_by_value: true,
+            upsert_value_path: true,
+            unique_primary: true,
+            bare_filter_values: true,
+        }
+    }
+}
+
+/// A PATCH operation kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpKind {
+    /// `add`.
+    Add,
+    /// `remove`.
+    Remove,
+    /// `replace`.
+    Replace,
+}
+
+impl OpKind {
+    /// Lower-case RFC name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OpKind::Add => "add",
+            OpKind::Remove => "remove",
+            OpKind::Replace => "replace",
+        }
+    }
+}
+
+/// One operation of a PatchOp body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    /// What to do.
+    pub op: OpKind,
+    /// Parsed target path.
+    pub path: Option<Path>,
+    /// The path as written, for error details.
+    pub path_text: Option<String>,
+    /// The value.
+    pub value: Option<Value>,
+}
+
+/// A parsed PatchOp request body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatchOp {
+    /// Operations in order.
+    pub operations: Vec<Operation>,
+}
+
+fn err(t: ScimType, detail: impl Into<String>) -> ScimError {
+    ScimError::bad_request(t, detail)
+}
+
+fn quote(s: &str) -> String {
+    Value::String(s.to_string()).to_string()
+}
+
+impl PatchOp {
+    /// Parses and validates a PatchOp body (RFC 7644 §3.5.2).
+    ///
+    /// # Errors
+    /// `invalidSyntax` for a malformed body, `invalidPath` for a malformed path.
+    pub fn from_json(body: &Value, compat: &Compat) -> Result<PatchOp, ScimError> {
+        let obj = body.as_object().ok_or_else(|| {
+            err(
+                ScimType::InvalidSyntax,
+                "a PatchOp body must be a JSON object",
+            )
+        })?;
+        let has_schema = obj
+            .get("schemas")
+            .and_then(Value::as_array)
+            .is_some_and(|a| {
+                a.iter().any(|s| {
+                    s.as_str()
+                        .is_some_and(|s| s.eq_ignore_ascii_case(PATCH_OP_URN))
+                })
+            });
+        if !has_schema {
+            return Err(err(
+                ScimType::InvalidSyntax,
+                format!("`schemas` must contain {}", quote(PATCH_OP_URN)),
+            ));
+        }
+        let ops = if compat.op_case_insensitive {
+            get_ci(obj, "Operations")
+        } else {
+            obj.get("Operations")
+        };
+        let ops = ops
+            .and_then(Value::as_array)
+            .ok_or_else(|| err(ScimType::InvalidSyntax, "`Operations` must be an array"))?;
+        let mut operations = Vec::with_capacity(ops.len());
+        for (i, op) in ops.iter().enumerate() {
+            let o = op.as_object().ok_or_else(|| {
+                err(
+                    ScimType::InvalidSyntax,
+                    format!("operation {i} must be an object"),
+                )
+            })?;
+            let name = o.get("op").and_then(Value::as_str).ok_or_else(|| {
+                err(
+                    ScimType::InvalidSyntax,
+                    format!("operation {i} has no `op`"),
+                )
+            })?;
+            let kind = match name {
+                "add" => OpKind::Add,
+                "remove" => OpKind::Remove,
+                "replace" => OpKind::Replace,
+                n if compat.op_case_insensitive && n.eq_ignore_ascii_case("add") => OpKind::Add,
+                n if compat.op_case_insensitive && n.eq_ignore_ascii_case("remove") => {
+                    OpKind::Remove
+                }
+                n if compat.op_case_insensitive && n.eq_ignore_ascii_case("replace") => {
+                    OpKind::Replace
+                }
+                n => {
+                    return Err(err(
+                        ScimType::InvalidSyntax,
+                        format!(
+                            "operation {i}: unknown op {} (RFC 7644 §3.5.2 allows \"add\", \"remove\", \"replace\"{})",
+                            quote(n),
+                            if compat.op_case_insensitive { "" } else { "; Compat::op_case_insensitive accepts other cases" }
+                        ),
+                    ))
+                }
+            };
+            let path_text = match o.get("path") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(s)) => Some(s.clone()),
+                Some(_) => {
+                    return Err(err(
+                        ScimType::InvalidPath,
+                        format!("operation {i}: `path` must be a string"),
+                    ))
+                }
+            };
+            let path = match &path_text {
+                None => None,
+                Some(p) => Some(
+                    Path::parse_with(p, &Limits::default(), compat.bare_filter_values)
+                        .map_err(|e| ScimError::invalid_path(p, &e))?,
+                ),
+            };
+            let value = o.get("value").cloned();
+            if kind != OpKind::Remove && value.is_none() {
+                return Err(err(
+                    ScimType::InvalidValue,
+                    format!("operation {i} ({}) needs a `value`", kind.as_str()),
+                ));
+            }
+            if kind == OpKind::Remove && path.is_none() {
+                // RFC 7644 §3.5.2.2: "If "path" is unspecified, the operation fails with
+                // HTTP status code 400 and a "scimType" error code of "noTarget"."
+                return Err(err(
+                    ScimType::NoTarget,
+                    format!("operation {i}: remove needs a `path`"),
+                ));
+            }
+            operations.push(Operation {
+                op: kind,
+                path,
+                path_text,
+                value,
+            });
+        }
+        Ok(PatchOp { operations })
+    }
+
+    /// The body as JSON (lower-case op names).
+    pub fn to_json(&self) -> Value {
+        let ops: Vec<Value> = self
+            .operations
+            .iter()
+            .map(|o| {
+                let mut m = Map::new();
+                m.insert("op".into(), o.op.as_str().into());
+                if let Some(p) = &o.path_text {
+                    m.insert("path".into(), p.clone().into());
+                }
+                if let Some(v) = &o.value {
+                    m.insert("value".into(), v.clone());
+                }
+                Value::Object(m)
+            })
+            .collect();
+        serde_json::json!({"schemas": [PATCH_OP_URN], "Operations": ops})
+    }
+
+    /// Applies every operation to a copy of `resource`; on any error the resource is left
+    /// as it was (RFC 7644 §3.5.2: the request is atomic).
+    ///
+    /// # Errors
+    /// The first failing operation's RFC 7644 §3.12 error.
+    pub fn apply(
+        &self,
+        resource: &Value,
+        schemas: &Schemas,
+        compat: &Compat,
+    ) -> Result<Value, ScimError> {
+        let mut work = resource.clone();
+        if !work.is_object() {
+            return Err(err(
+                ScimType::InvalidSyntax,
+                "the resource must be a JSON object",
+            ));
+        }
+        let cx = Cx {
+            schemas,
+            compat,
+            is_group: is_group(resource),
+        };
+        for op in &self.operations {
+            cx.apply_op(&mut work, op)?;
+        }
+        Ok(work)
+    }
+}
+
+/// Parses `body` and applies it to `resource` (see [`PatchOp::apply`]).
+///
+/// # Errors
+/// Parse errors (`invalidSyntax`, `invalidPath`) and application errors.
+///
+/// # Examples
+/// ```
+/// use scimmap::scim::{apply_patch, Compat, Schemas};
+/// use serde_json::json;
+/// let group = json!({"displayName": "g", "members": [{"value": "a"}, {"value": "b"}]});
+/// let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+///   "Operations": [{"op": "Remove", "path": "members", "value": [{"value": "a"}]}]});
+/// let out = apply_patch(&group, &body, &Schemas::core(), &Compat::entra()).unwrap();
+/// assert_eq!(out["members"], json!([{"value": "b"}]));
+/// assert!(apply_patch(&group, &body, &Schemas::core(), &Compat::strict()).is_err());
+/// ```
+pub fn apply_patch(
+    resource: &Value,
+    body: &Value,
+    schemas: &Schemas,
+    compat: &Compat,
+) -> Result<Value, ScimError> {
+    PatchOp::from_json(body, compat)?.apply(resource, schemas, compat)
+}
+
+/// Writes `value` at `path`, creating a value-path element when none matches (what a
+/// mapping target such as `emails[type eq "work"].value` means).
+///
+/// # Errors
+/// `invalidPath` for a malformed path, and the errors of a `replace`.
+pub fn write_path(
+    resource: &mut Value,
+    path: &str,
+    value: Value,
+    schemas: &Schemas,
+) -> Result<(), ScimError> {
+    let p = Path::parse_lenient(path).map_err(|e| ScimError::invalid_path(path, &e))?;
+    let compat = Compat::entra();
+    let op = Operation {
+        op: OpKind::Replace,
+        path: Some(p),
+        path_text: Some(path.to_string()),
+        value: Some(value),
+    };
+    let cx = Cx {
+        schemas,
+        compat: &compat,
+        is_group: is_group(resource),
+    };
+    let mut work = resource.clone();
+    cx.apply_op(&mut work, &op)?;
+    *resource = work;
+    Ok(())
+}
+
+fn is_group(resource: &Value) -> bool {
+    resource
+        .get("schemas")
+        .and_then(Value::as_array)
+        .is_some_and(|a| {
+            a.iter()
+                .any(|s| s.as_str().is_some_and(|s| s.eq_ignore_ascii_case(GROUP)))
+        })
+        || resource
+            .pointer("/meta/resourceType")
+            .and_then(Value::as_str)
+            .is_some_and(|t| t.eq_ignore_ascii_case("Group"))
+}
+
+struct Cx<'a> {
+    schemas: &'a Schemas,
+    compat: &'a Compat,
+    is_group: bool,
+}
+
+/// Where an operation writes, resolved.
+struct Target<'p> {
+    path: &'p Path,
+    text: String,
+}
+
+impl Cx<'_> {
+    fn apply_op(&self, work: &mut Value, op: &Operation) -> Result<(), ScimError> {
+        match (&op.path, op.op) {
+            (None, OpKind::Remove) => Err(err(ScimType::NoTarget, "remove needs a `path`")),
+            (None, kind) => self.pathless(work, kind, op.value.as_ref()),
+            (Some(p), kind) => {
+                let t = Target {
+                    path: p,
+                    text: op.path_text.clone().unwrap_or_else(|| p.to_string()),
+                };
+                match kind {
+                    OpKind::Remove => self.remove(work, &t, op.value.as_ref()),
+                    _ => self.write(work, &t, kind, op.value.clone().unwrap_or(Value::Null)),
+                }
+            }
+        }
+    }
+
+    /// Path-less add/replace: `value` holds attributes (RFC 7644 §3.5.2.1, §3.5.2.3).
+    fn pathless(
+        &self,
+        work: &mut Value,
+        kind: OpKind,
+        value: Option<&Value>,
+    ) -> Result<(), ScimError> {
+        let Some(Value::Object(map)) = value else {
+            return Err(err(
+                ScimType::InvalidValue,
+                format!("{} without a path needs an object `value`", kind.as_str()),
+            ));
+        };
+        for (k, v) in map {
+            let is_urn = k.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:"));
+            if is_urn && self.schemas.is_core(k) {
+                // `{"urn:…:core:2.0:User": {...}}`: attributes of the core schema.
+                self.pathless(work, kind, Some(v))?;
+                continue;
+            }
+            let registered = self.schemas.schema(k).is_some();
+            if is_urn && v.is_object() && (registered || self.schemas.split_urn(k).is_none()) {
+                // An extension object keyed by its schema URN (RFC 7643 §3.3).
+                if let Value::Object(inner) = v {
+                    for (k2, v2) in inner {
+                        let p = Path::from_attr(AttrPath::new(Some(k), k2, None));
+                        let t = Target {
+                            path: &p,
+                            text: format!("{k}:{k2}"),
+                        };
+                        self.write(work, &t, kind, v2.clone())?;
+                    }
+                }
+                continue;
+            }
+            let plain = crate::scim::is_plain_name(k);
+            if !plain && !self.compat.pathless_attribute_paths {
+                return Err(err(
+                    ScimType::InvalidPath,
+                    format!(
+                        "{} without a path: key {} is not an attribute name (Compat::pathless_attribute_paths accepts attribute paths as keys)",
+                        kind.as_str(),
+                        quote(k)
+                    ),
+                ));
+            }
+            let p = if plain {
+                Path::from_attr(AttrPath::new(None, k, None))
+            } else {
+                Path::parse_with(k, &Limits::default(), self.compat.bare_filter_values)
+                    .map_err(|e| ScimError::invalid_path(k, &e))?
+            };
+            let t = Target {
+                path: &p,
+                text: k.clone(),
+            };
+            self.write(work, &t, kind, v.clone())?;
+        }
+        Ok(())
+    }
+
+    fn defs(&self, path: &Path) -> (Option<&AttributeDef>, Option<&AttributeDef>) {
+        let top = attr_def(self.schemas, &path.attr);
+        let sub = path.target_sub().and_then(|s| top.and_then(|d| d.sub(s)));
+        (top, sub)
+    }
+
+    fn required(&self, def: &AttributeDef, path: &Path) -> bool {
+        if !def.required || path.target_sub().is_some() || path.filter.is_some() {
+            return false;
+        }
+        let origin_group = self
+            .schemas
+            .attribute(path.attr.uri.as_deref(), &path.attr.attr)
+            .is_some_and(|(_, o)| {
+                matches!(o, crate::scim::schema::Origin::Core(s) if s.id.eq_ignore_ascii_case(GROUP))
+            });
+        let origin_user = self
+            .schemas
+            .attribute(path.attr.uri.as_deref(), &path.attr.attr)
+            .is_some_and(|(_, o)| {
+                matches!(o, crate::scim::schema::Origin::Core(s) if s.id.eq_ignore_ascii_case(USER))
+            });
+        // `displayName` is required on Groups only; `userName` on Users only.
+        (origin_group && self.is_group)
+            || (origin_user && !self.is_group && def.name != "displayName")
+    }
+
+    fn check_mutability(
+        &self,
+        t: &Target<'_>,
+        kind: OpKind,
+        current: Option<&Value>,
+    ) -> Result<(), ScimError> {
+        let (top, sub) = self.defs(t.path);
+        for d in [top, sub].into_iter().flatten() {
+            if d.mutability == Mutability::ReadOnly {
+                return Err(err(
+                    ScimType::Mutability,
+                    format!("path {}: `{}` is readOnly", quote(&t.text), d.name),
+                ));
+            }
+        }
+        let leaf = sub.or(if t.path.target_sub().is_none() {
+            top
+        } else {
+            None
+        });
+        if let Some(d) = leaf {
+            let assigned = current.is_some_and(|v| !is_unassigned(v));
+            if d.mutability == Mutability::Immutable && assigned && kind != OpKind::Add {
+                return Err(err(
+                    ScimType::Mutability,
+                    format!(
+                        "path {}: `{}` is immutable and already set",
+                        quote(&t.text),
+                        d.name
+                    ),
+                ));
+            }
+            if kind == OpKind::Remove && self.required(d, t.path) {
+                return Err(err(
+                    ScimType::Mutability,
+                    format!(
+                        "path {}: `{}` is required and cannot be removed",
+                        quote(&t.text),
+                        d.name
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Coerces Entra's `"True"`/`"False"` and checks simple types against the schema.
+    fn check_value(
+        &self,
+        t: &Target<'_>,
+        def: Option<&AttributeDef>,
+        value: Value,
+        element: bool,
+    ) -> Result<Value, ScimError> {
+        let Some(d) = def else { return Ok(value) };
+        if d.multi_valued && !element {
+            return match value {
+                Value::Array(a) => Ok(Value::Array(
+                    a.into_iter()
+                        .map(|v| self.check_value(t, def, v, true))
+                        .collect::<Result<_, _>>()?,
+                )),
+                Value::Null => Ok(Value::Null),
+                other => self.check_value(t, def, other, true),
+            };
+        }
+        let bad = |what: &str| {
+            err(
+                ScimType::InvalidValue,
+                format!("path {}: `{}` expects {what}", quote(&t.text), d.name),
+            )
+        };
+        match (d.ty, value) {
+            (_, Value::Null) => Ok(Value::Null),
+            (AttrType::Boolean, Value::Bool(b)) => Ok(Value::Bool(b)),
+            (AttrType::Boolean, Value::String(s)) => {
+                if self.compat.boolean_strings && s.eq_ignore_ascii_case("true") {
+                    Ok(Value::Bool(true))
+                } else if self.compat.boolean_strings && s.eq_ignore_ascii_case("false") {
+                    Ok(Value::Bool(false))
+                } else {
+                    Err(bad(&format!(
+                        "a boolean, got the string {}{}",
+                        quote(&s),
+                        if self.compat.boolean_strings {
+                            ""
+                        } else {
+                            " (Compat::boolean_strings accepts \"True\"/\"False\")"
+                        }
+                    )))
+                }
+            }
+            (AttrType::Boolean, _) => Err(bad("a boolean")),
+            (AttrType::String | AttrType::Reference | AttrType::DateTime | AttrType::Binary, v) => {
+                if v.is_string() {
+                    Ok(v)
+                } else {
+                    Err(bad("a string"))
+                }
+            }
+            (AttrType::Integer | AttrType::Decimal, v) => {
+                if v.is_number() {
+                    Ok(v)
+                } else {
+                    Err(bad("a number"))
+                }
+            }
+            (AttrType::Complex, Value::Object(o)) => {
+                let mut out = Map::new();
+                for (k, v) in o {
+                    let sd = d.sub(&k);
+                    let v = match sd {
+                        Some(sd) => self.check_value(t, Some(sd), v, false)?,
+                        None => v,
+                    };
+                    out.insert(k, v);
+                }
+                Ok(Value::Object(out))
+            }
+            // Entra sends the manager id as a plain string (spec §4.2); keep it.
+            (AttrType::Complex, v) => Ok(v),
+        }
+    }
+
+    /// The object holding the attribute's schema, created on demand for writes.
+    fn container_mut<'w>(
+        &self,
+        work: &'w mut Value,
+        uri: Option<&str>,
+        create: bool,
+    ) -> Option<&'w mut Map<String, Value>> {
+        let obj = work.as_object_mut()?;
+        let Some(uri) = uri else { return Some(obj) };
+        if self.schemas.is_core(uri) {
+            return Some(obj);
+        }
+        let key = match find_key(obj, uri) {
+            Some(k) => k.clone(),
+            None if create => {
+                let canonical = self.schemas.schema(uri).map_or(uri, |s| s.id.as_str());
+                obj.insert(canonical.to_string(), Value::Object(Map::new()));
+                canonical.to_string()
+            }
+            None => return None,
+        };
+        let slot = obj.get_mut(&key)?;
+        if !slot.is_object() {
+            if !create {
+                return None;
+            }
+            *slot = Value::Object(Map::new());
+        }
+        slot.as_object_mut()
+    }
+
+    fn write(
+        &self,
+        work: &mut Value,
+        t: &Target<'_>,
+        kind: OpKind,
+        value: Value,
+    ) -> Result<(), ScimError> {
+        let path = t.path;
+        let (top_def, sub_def) = self.defs(path);
+        let value_def = if path.target_sub().is_some() {
+            sub_def
+        } else {
+            top_def
+        };
+        let value = if path.filter.is_some() && path.sub.is_none() {
+            // `emails[type eq "work"]`: one element.
+            self.check_value(t, top_def, value, true)?
+        } else {
+            self.check_value(t, value_def, value, false)?
+        };
+        let Some(obj) = self.container_mut(work, path.attr.uri.as_deref(), true) else {
+            return Err(err(
+                ScimType::InvalidSyntax,
+                "the resource must be a JSON object",
+            ));
+        };
+        let key = find_key(obj, &path.attr.attr)
+            .cloned()
+            .unwrap_or_else(|| top_def.map_or(path.attr.attr.clone(), |d| d.name.clone()));
+        let current = obj.get(&key);
+        let current_leaf = match (path.filter.is_some(), path.target_sub()) {
+            (false, Some(s)) => current
+                .and_then(|c| c.as_object())
+                .and_then(|o| get_ci(o, s)),
+            (false, None) => current,
+            (true, _) => None,
+        };
+        self.check_mutability(t, kind, current_leaf)?;
+        let multi = top_def.is_some_and(|d| d.multi_valued) || current.is_some_and(Value::is_array);
+
+        if let Some(filter) = &path.filter {
+            return self.write_value_path(obj, &key, t, filter, kind, value, top_def);
+        }
+        if let Some(sub) = &path.attr.sub {
+            // `name.familyName`, or `emails.value` on every element of a multi-valued one.
+            let slot = obj
+                .entry(key.clone())
+                .or_insert_with(|| Value::Object(Map::new()));
+            match slot {
+                Value::Array(items) => {
+                    if items.is_empty() {
+                        return Err(err(
+                            ScimType::NoTarget,
+                            format!("path {}: `{key}` has no values", quote(&t.text)),
+                        ));
+                    }
+                    for e in items.iter_mut() {
+                        if let Value::Object(o) = e {
+                            set_ci(o, sub, value.clone());
+                        }
+                    }
+                }
+                Value::Object(o) => set_ci(o, sub, value),
+                other => {
+                    let mut o = Map::new();
+                    set_ci(&mut o, sub, value);
+                    *other = Value::Object(o);
+                }
+            }
+            prune(obj, &key);
+            return Ok(());
+        }
+        if value.is_null() {
+            // RFC 7643 §2.5: null is unassigned.
+            obj.remove(&key);
+            return Ok(());
+        }
+        let value = if multi && !value.is_array() {
+            Value::Array(vec![value])
+        } else {
+            value
+        };
+        match (kind, obj.get_mut(&key)) {
+            (_, None) => {
+                obj.insert(key.clone(), value);
+            }
+            (OpKind::Add, Some(Value::Array(items))) => {
+                // RFC 7644 §3.5.2.1: values already present cause no change.
+                if let Value::Array(new) = value {
+                    for v in new {
+                        if !items.contains(&v) {
+                            items.push(v);
+                        }
+                    }
+                }
+            }
+            (_, Some(Value::Object(cur))) if value.is_object() && !multi => {
+                // RFC 7644 §3.5.2.1/§3.5.2.3: sub-attributes not given are left unchanged.
+                if let Value::Object(new) = value {
+                    for (k, v) in new {
+                        set_ci(cur, &k, v);
+                    }
+                }
+            }
+            (_, Some(slot)) => *slot = value,
+        }
+        prune(obj, &key);
+        self.primary(obj, &key, t, None)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn write_value_path(
+        &self,
+        obj: &mut Map<String, Value>,
+        key: &str,
+        t: &Target<'_>,
+        filter: &Filter,
+        kind: OpKind,
+        value: Value,
+        def: Option<&AttributeDef>,
+    ) -> Result<(), ScimError> {
+        let items: Vec<Value> = match obj.get(key) {
+            Some(Value::Array(a)) => a.clone(),
+            Some(Value::Null) | None => Vec::new(),
+            Some(other) => vec![other.clone()],
+        };
+        let mut hits = Vec::new();
+        for (i, e) in items.iter().enumerate() {
+            if matches_element(filter, e, def, self.schemas)? {
+                hits.push(i);
+            }
+        }
+        let sub = t.path.sub.as_deref();
+        let mut items = items;
+        if hits.is_empty() {
+            if !self.compat.upsert_value_path {
+                return Err(no_target(t, key));
+            }
+            let mut e = Map::new();
+            for (k, v) in filter_equalities(filter) {
+                e.insert(k, v);
+            }
+            match (sub, value) {
+                (Some(s), v) => set_ci(&mut e, s, v),
+                (None, Value::Object(o)) => {
+                    for (k, v) in o {
+                        set_ci(&mut e, &k, v);
+                    }
+                }
+                (None, _) => {
+                    return Err(err(
+                        ScimType::InvalidValue,
+                        format!(
+                            "path {}: a value path needs an object value",
+                            quote(&t.text)
+                        ),
+                    ))
+                }
+            }
+            items.push(Value::Object(e));
+            hits.push(items.len().saturating_sub(1));
+        } else {
+            for &i in &hits {
+                let Some(slot) = items.get_mut(i) else {
+                    continue;
+                };
+                match (sub, kind, &value) {
+                    (Some(s), _, v) => {
+                        if let Value::Object(o) = slot {
+                            let current = get_ci(o, s);
+                            self.check_mutability(t, kind, current)?;
+                            set_ci(o, s, v.clone());
+                        }
+                    }
+                    (None, OpKind::Add, Value::Object(new)) => {
+                        if let Value::Object(o) = slot {
+                            for (k, v) in new {
+                                set_ci(o, k, v.clone());
+                            }
+                        }
+                    }
+                    // RFC 7644 §3.5.2.3: "all matching record values SHALL be replaced".
+                    (None, _, Value::Object(_)) => *slot = value.clone(),
+                    (None, _, _) => {
+                        return Err(err(
+                            ScimType::InvalidValue,
+                            format!(
+                                "path {}: a value path needs an object value",
+                                quote(&t.text)
+                            ),
+                        ))
+                    }
+                }
+            }
+        }
+        obj.insert(key.to_string(), Value::Array(items));
+        self.primary(obj, key, t, Some(&hits))
+    }
+
+    /// RFC 7643 §2.4: "The primary attribute value "true" MUST appear no more than once."
+    fn primary(
+        &self,
+        obj: &mut Map<String, Value>,
+        key: &str,
+        t: &Target<'_>,
+        written: Option<&[usize]>,
+    ) -> Result<(), ScimError> {
+        let Some(Value::Array(items)) = obj.get_mut(key) else {
+            return Ok(());
+        };
+        let is_primary = |e: &Value| {
+            e.as_object()
+                .and_then(|o| get_ci(o, "primary"))
+                .is_some_and(|p| p == &Value::Bool(true))
+        };
+        let primaries: Vec<usize> = items
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| is_primary(e))
+            .map(|(i, _)| i)
+            .collect();
+        if primaries.len() <= 1 {
+            return Ok(());
+        }
+        if !self.compat.unique_primary {
+            return Err(err(
+                ScimType::InvalidValue,
+                format!(
+                    "path {}: more than one value of `{key}` is primary (RFC 7643 §2.4; Compat::unique_primary keeps the newest)",
+                    quote(&t.text)
+                ),
+            ));
+        }
+        // Keep the value written last (or the last primary when the whole array was set).
+        let keep = written
+            .and_then(|w| w.iter().rev().find(|i| primaries.contains(i)).copied())
+            .or_else(|| primaries.last().copied());
+        for i in primaries {
+            if Some(i) != keep {
+                if let Some(Value::Object(o)) = items.get_mut(i) {
+                    if let Some(k) = find_key(o, "primary").cloned() {
+                        o.insert(k, Value::Bool(false));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn remove(
+        &self,
+        work: &mut Value,
+        t: &Target<'_>,
+        value: Option<&Value>,
+    ) -> Result<(), ScimError> {
+        let path = t.path;
+        let (top_def, _) = self.defs(path);
+        if let Some(v) = value.filter(|v| !v.is_null()) {
+            if !self.compat.remove_by_value {
+                return Err(err(
+                    ScimType::InvalidSyntax,
+                    format!(
+                        "path {}: remove takes no `value` (RFC 7644 §3.5.2.2; Compat::remove_by_value removes the given values)",
+                        quote(&t.text)
+                    ),
+                ));
+            }
+            if path.filter.is_none() && path.target_sub().is_none() {
+                self.check_mutability(t, OpKind::Replace, None)?;
+                let Some(obj) = self.container_mut(work, path.attr.uri.as_deref(), false) else {
+                    return Ok(());
+                };
+                let Some(key) = find_key(obj, &path.attr.attr).cloned() else {
+                    return Ok(());
+                };
+                if let Some(Value::Array(items)) = obj.get_mut(&key) {
+                    let given: Vec<&Value> = match v {
+                        Value::Array(a) => a.iter().collect(),
+                        other => vec![other],
+                    };
+                    items.retain(|e| !given.iter().any(|g| value_matches(e, g, top_def)));
+                    prune(obj, &key);
+                    return Ok(());
+                }
+                // A single-valued attribute: remove it when the value matches.
+                if obj
+                    .get(&key)
+                    .is_some_and(|cur| value_matches(cur, v, top_def))
+                {
+                    obj.remove(&key);
+                }
+                return Ok(());
+            }
+        }
+        let Some(obj) = self.container_mut(work, path.attr.uri.as_deref(), false) else {
+            if path.filter.is_some() {
+                return Err(no_target(t, &path.attr.attr));
+            }
+            return Ok(());
+        };
+        let Some(key) = find_key(obj, &path.attr.attr).cloned() else {
+            if path.filter.is_some() {
+                return Err(no_target(t, &path.attr.attr));
+            }
+            // Removing an unassigned attribute leaves the resource as requested.
+            return self.check_mutability(t, OpKind::Remove, None);
+        };
+        if let Some(filter) = &path.filter {
+            let items: Vec<Value> = match obj.get(&key) {
+                Some(Value::Array(a)) => a.clone(),
+                Some(other) => vec![other.clone()],
+                None => Vec::new(),
+            };
+            let mut keep = Vec::new();
+            let mut hit = false;
+            for e in items {
+                if matches_element(filter, &e, top_def, self.schemas)? {
+                    hit = true;
+                    match &path.sub {
+                        None => {
+                            self.check_mutability(t, OpKind::Remove, None)?;
+                        }
+                        Some(s) => {
+                            let mut e = e;
+                            if let Value::Object(o) = &mut e {
+                                self.check_mutability(t, OpKind::Remove, get_ci(o, s))?;
+                                if let Some(k) = find_key(o, s).cloned() {
+                                    o.remove(&k);
+                                }
+                            }
+                            keep.push(e);
+                        }
+                    }
+                } else {
+                    keep.push(e);
+                }
+            }
+            if !hit {
+                return Err(no_target(t, &key));
+            }
+            obj.insert(key.clone(), Value::Array(keep));
+            prune(obj, &key);
+            return Ok(());
+        }
+        if let Some(sub) = &path.attr.sub {
+            let current = obj
+                .get(&key)
+                .and_then(|c| c.as_object())
+                .and_then(|o| get_ci(o, sub));
+            self.check_mutability(t, OpKind::Remove, current)?;
+            match obj.get_mut(&key) {
+                Some(Value::Object(o)) => {
+                    if let Some(k) = find_key(o, sub).cloned() {
+                        o.remove(&k);
+                    }
+                }
+                Some(Value::Array(items)) => {
+                    for e in items.iter_mut() {
+                        if let Value::Object(o) = e {
+                            if let Some(k) = find_key(o, sub).cloned() {
+                                o.remove(&k);
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+            prune(obj, &key);
+            return Ok(());
+        }
+        self.check_mutability(t, OpKind::Remove, obj.get(&key))?;
+        obj.remove(&key);
+        Ok(())
+    }
+}
+
+fn no_target(t: &Target<'_>, key: &str) -> ScimError {
+    err(
+        ScimType::NoTarget,
+        format!(
+            "path {}: no value of `{key}` matches the filter",
+            quote(&t.text)
+        ),
+    )
+}
+
+/// Sets `key` in `o`, reusing an existing key that differs only in case.
+fn set_ci(o: &mut Map<String, Value>, key: &str, v: Value) {
+    let k = find_key(o, key).cloned().unwrap_or_else(|| key.to_string());
+    o.insert(k, v);
+}
+
+/// RFC 7643 §2.5: an attribute left empty (`{}`, `[]`, null) is unassigned, so drop it;
+/// an empty extension object is dropped too.
+fn prune(obj: &mut Map<String, Value>, key: &str) {
+    let empty = match obj.get(key) {
+        Some(Value::Object(o)) => o.is_empty(),
+        Some(Value::Array(a)) => a.is_empty(),
+        Some(Value::Null) => true,
+        _ => false,
+    };
+    if empty {
+        obj.remove(key);
+    }
+}
+
+/// Whether element `e` matches a remove-by-value item `g`: every key of `g` matches
+/// (`null` meaning absent), strings compared by the sub-attribute's `caseExact`.
+fn value_matches(e: &Value, g: &Value, def: Option<&AttributeDef>) -> bool {
+    match (e, g) {
+        (Value::Object(eo), Value::Object(go)) => go.iter().all(|(k, gv)| {
+            let ev = get_ci(eo, k);
+            let sd = def.and_then(|d| d.sub(k));
+            match (ev, gv) {
+                (None | Some(Value::Null), Value::Null) => true,
+                (Some(ev), gv) => scalar_eq(ev, gv, sd),
+                (None, _) => false,
+            }
+        }),
+        (e, g) => scalar_eq(e, g, def),
+    }
+}
+
+fn scalar_eq(a: &Value, b: &Value, def: Option<&AttributeDef>) -> bool {
+    match (a, b) {
+        (Value::String(x), Value::String(y)) if !def.is_some_and(|d| d.case_exact) => {
+            x.to_lowercase() == y.to_lowercase()
+        }
+        _ => a == b,
+    }
+}
+
+/// `attr eq value` terms joined by `and` at the top of a value filter: the fields of an
+/// element created for a value path that matched nothing.
+fn filter_equalities(f: &Filter) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    let mut stack = vec![f];
+    while let Some(n) = stack.pop() {
+        match n {
+            Filter::And { operands, .. } => stack.extend(operands.iter().rev()),
+            Filter::Compare {
+                path,
+                op: CompareOp::Eq,
+                value,
+                ..
+            } if path.sub.is_none() && !matches!(value, CompValue::Null) => {
+                out.push((path.attr.clone(), value.to_json()));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+    use super::*;
+    use serde_json::json;
+
+    fn body(ops: Value) -> Value {
+        json!({"schemas": [PATCH_OP_URN], "Operations": ops})
+    }
+
+    fn run(r: &Value, ops: Value, c: Compat) -> Result<Value, ScimError> {
+        apply_patch(r, &body(ops), &Schemas::core(), &c)
+    }
+
+    #[test]
+    fn remove_no_match_is_no_target_and_atomic() {
+        let u = json!({"userName": "a", "emails": [{"type": "home", "value": "x"}]});
+        let e = run(
+            &u,
+            json!([{"op": "replace", "path": "userName", "value": "b"},
+                   {"op": "remove", "path": "emails[type eq \"work\"]"}]),
+            Compat::strict(),
+        )
+        .unwrap_err();
+        assert_eq!(e.scim_type, Some(ScimType::NoTarget));
+        assert!(
+            e.detail.contains("emails[type eq \\\"work\\\"]"),
+            "{}",
+            e.detail
+        );
+    }
+
+    #[test]
+    fn entra_upsert_and_booleans() {
+        let u = json!({"userName": "a", "active": true});
+        let out = run(
+            &u,
+            json!([{"op": "Replace", "path": "emails[type eq \"work\"].value", "value": "w@x"},
+                   {"op": "Replace", "path": "active", "value": "False"},
+                   {"op": "replace", "value": {"name.givenName": "Kkom",
+                     "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber": "Aklq"}}]),
+            Compat::entra(),
+        )
+        .unwrap();
+        assert_eq!(out["emails"], json!([{"type": "work", "value": "w@x"}]));
+        assert_eq!(out["active"], json!(false));
+        assert_eq!(out["name"]["givenName"], json!("Kkom"));
+        assert_eq!(
+            out["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["employeeNumber"],
+            json!("Aklq")
+        );
+        let e = run(
+            &u,
+            json!([{"op": "replace", "path": "active", "value": "False"}]),
+            Compat::strict(),
+        )
+        .unwrap_err();
+        assert_eq!(e.scim_type, Some(ScimType::InvalidValue));
+    }
+
+    #[test]
+    fn read_only_and_required() {
+        let u = json!({"id": "1", "userName": "a"});
+        let e = run(
+            &u,
+            json!([{"op": "replace", "path": "id", "value": "2"}]),
+            Compat::strict(),
+        )
+        .unwrap_err();
+        assert_eq!(e.scim_type, Some(ScimType::Mutability));
+        let e = run(
+            &u,
+            json!([{"op": "remove", "path": "userName"}]),
+            Compat::strict(),
+        )
+        .unwrap_err();
+        assert_eq!(e.scim_type, Some(ScimType::Mutability));
+    }
+
+    #[test]
+    fn primary_unique() {
+        let u = json!({"emails": [{"value": "a", "primary": true}]});
+        let ops =
+            json!([{"op": "add", "path": "emails", "value": [{"value": "b", "primary": true}]}]);
+        assert!(run(&u, ops.clone(), Compat::strict()).is_err());
+        let out = run(&u, ops, Compat::entra()).unwrap();
+        assert_eq!(
+            out["emails"],
+            json!([{"value": "a", "primary": false}, {"value": "b", "primary": true}])
+        );
+    }
+}
