@@ -10,6 +10,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod cli;
 pub mod diagnostic;
 pub mod entra;
 pub mod limits;

@@ -1,5 +1,19 @@
-//! The `scimmap` command line (contract in DESIGN.md).
-use std::io::{Read, Write};
+//! The `scimmap` command line (contract in DESIGN.md). A thin dispatcher: every command is a
+//! library function in `scimmap::cli`.
+
+use std::io::Read;
+
+/// `map`, `presets` and `check --schema|--preset` (issue 5), in `scimmap::mapping::cli`.
+fn mapping_command(args: &[String]) -> Option<scimmap::mapping::cli::Output> {
+    use scimmap::mapping::cli;
+    let (command, rest) = args.split_first()?;
+    match command.as_str() {
+        "map" => Some(cli::map(rest, &read_source)),
+        "presets" => Some(cli::presets()),
+        "check" if cli::is_mapping_check(rest) => Some(cli::check(rest, &read_source)),
+        _ => None,
+    }
+}
 
 fn read_source(name: &str) -> Result<String, String> {
     if name == "-" {
@@ -13,25 +27,27 @@ fn read_source(name: &str) -> Result<String, String> {
     }
 }
 
-fn emit(out: scimmap::mapping::cli::Output) -> i32 {
-    let _ = std::io::stdout().write_all(out.stdout.as_bytes());
-    let _ = std::io::stderr().write_all(out.stderr.as_bytes());
-    out.code
-}
-
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let rest = args.get(1..).unwrap_or_default();
-    let code = match args.first().map(String::as_str) {
-        Some("map") => emit(scimmap::mapping::cli::map(rest, &read_source)),
-        Some("presets") => emit(scimmap::mapping::cli::presets()),
-        Some("check") if scimmap::mapping::cli::is_mapping_check(rest) => {
-            emit(scimmap::mapping::cli::check(rest, &read_source))
+    // `args_os` + lossy conversion: `std::env::args` panics on arguments that are not UTF-8.
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let stdin = std::io::stdin();
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let mut io = scimmap::cli::Io {
+        stdin: &mut stdin.lock(),
+        stdout: &mut stdout.lock(),
+        stderr: &mut stderr.lock(),
+    };
+    let code = match mapping_command(&args) {
+        Some(out) => {
+            let _ = io.stdout.write_all(out.stdout.as_bytes());
+            let _ = io.stderr.write_all(out.stderr.as_bytes());
+            out.code
         }
-        _ => {
-            eprintln!("usage: scimmap (map|check|presets) …  (see DESIGN.md)");
-            2
-        }
+        None => scimmap::cli::run(&args, &mut io),
     };
     std::process::exit(code);
 }

@@ -105,3 +105,34 @@ impl Expr {
         }
     }
 }
+
+impl Expr {
+    /// Structural equality that ignores spans and registry resolution: two trees are the
+    /// same expression when they print the same (the round-trip property of `print.rs`).
+    pub fn same_as(&self, other: &Expr) -> bool {
+        match (&self.kind, &other.kind) {
+            (ExprKind::Call(a), ExprKind::Call(b)) => {
+                a.name == b.name
+                    && a.args.len() == b.args.len()
+                    && a.args.iter().zip(&b.args).all(|(x, y)| match (x, y) {
+                        (Some(x), Some(y)) => x.same_as(y),
+                        (None, None) => true,
+                        _ => false,
+                    })
+            }
+            (
+                ExprKind::Compare {
+                    op: oa,
+                    left: la,
+                    right: ra,
+                },
+                ExprKind::Compare {
+                    op: ob,
+                    left: lb,
+                    right: rb,
+                },
+            ) => oa == ob && la.same_as(lb) && ra.same_as(rb),
+            (a, b) => a == b,
+        }
+    }
+}

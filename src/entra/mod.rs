@@ -20,6 +20,16 @@ pub use value::Value;
 use crate::diagnostic::{Diagnostic, ParseError};
 use crate::limits::Limits;
 
+/// Parses `src` into a syntax tree without the static checks (unknown functions, arity and
+/// literal kinds are not reported). For the formatter and tools that work on incomplete
+/// expressions; [`Expression::parse`] is the checked entry point.
+///
+/// # Errors
+/// The first syntax error, or a limit (length, nesting) that was exceeded.
+pub fn parse_tree(src: &str, limits: &Limits) -> Result<Expr, ParseError> {
+    crate::syntax::parse_entra(src, limits)
+}
+
 /// A parsed and checked expression. Cheap to evaluate many times; `Send + Sync`.
 #[derive(Debug, Clone)]
 pub struct Expression {
@@ -66,20 +76,14 @@ impl Expression {
 
     /// Builds an expression from a tree (e.g. converted from Graph), checking it.
     ///
+    /// The tree is printed and parsed again, so diagnostic spans and [`Expression::source`]
+    /// refer to the canonical text whatever spans the tree carried.
+    ///
     /// # Errors
-    /// Static-check errors.
-    pub fn from_ast(mut root: Expr) -> Result<Self, ParseError> {
-        let src = print::print(&root);
-        let diagnostics = check::check(&mut root, &src);
-        if diagnostics.iter().any(Diagnostic::is_error) {
-            return Err(ParseError { diagnostics });
-        }
-        Ok(Expression {
-            source: src,
-            root,
-            warnings: diagnostics,
-            regexes: RegexCache::default(),
-        })
+    /// Syntax errors (a hand-built tree that does not print to valid text, such as an
+    /// attribute name with an unbalanced `]`), limits, and static-check errors.
+    pub fn from_ast(root: &Expr) -> Result<Self, ParseError> {
+        Self::parse(&print::print(root))
     }
 
     /// The source text it was parsed from.

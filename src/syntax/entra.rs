@@ -114,7 +114,7 @@ fn build_operand(p: Pair<'_, Rule>) -> Option<Expr> {
             let name = name.as_str().to_string();
             let mut args: Vec<Option<Expr>> = Vec::new();
             if let Some(list) = inner.next() {
-                for arg in list.into_inner() {
+                for arg in list.into_inner().filter(|a| a.as_rule() == Rule::argument) {
                     args.push(match arg.into_inner().next() {
                         Some(v) => Some(build_value(v)?),
                         None => None,
@@ -177,6 +177,8 @@ fn describe(rule: &Rule) -> &'static str {
         Rule::number => "a number",
         Rule::hex => "a hex number (`&HF`)",
         Rule::identifier => "an identifier",
+        Rule::comma => "`,`",
+        Rule::close_paren => "`)`",
         Rule::EOI => "the end of the expression",
         _ => "more input",
     }
@@ -206,16 +208,171 @@ fn to_diagnostic(e: &pest::error::Error<Rule>, src: &str) -> Diagnostic {
         return Diagnostic::error("unterminated-string", span, "string is never closed")
             .with_help("close it with `\"`; write `\\\"` for a quote inside a string");
     }
-    let message = match &e.variant {
-        ErrorVariant::ParsingError { positives, .. } if !positives.is_empty() => {
-            let mut names: Vec<&str> = positives.iter().map(describe).collect();
-            names.sort_unstable();
-            names.dedup();
-            format!("expected {}, found {found}", join_or(&names))
-        }
-        _ => format!("unexpected {found}"),
+    let positives: &[Rule] = match &e.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives,
+        ErrorVariant::CustomError { .. } => &[],
     };
-    Diagnostic::error("syntax-error", span, message)
+    let after_argument = positives
+        .iter()
+        .any(|r| matches!(r, Rule::comma | Rule::close_paren));
+    if src.get(start..).is_some_and(|s| s.starts_with('[')) && unterminated_attribute_at(src, start)
+    {
+        return Diagnostic::error("unterminated-attribute", span, "attribute is never closed")
+            .with_help("close the attribute name with `]`");
+    }
+    if after_argument {
+        let at_argument_start = positives.iter().any(|r| {
+            matches!(
+                r,
+                Rule::value
+                    | Rule::argument
+                    | Rule::call
+                    | Rule::function_name
+                    | Rule::attribute
+                    | Rule::string
+                    | Rule::number
+                    | Rule::hex
+                    | Rule::identifier
+            )
+        });
+        return after_argument_error(src, start, span, &found, at_argument_start);
+    }
+    if positives.contains(&Rule::EOI) && src.get(start..).is_some_and(|s| s.starts_with(')')) {
+        return Diagnostic::error("syntax-error", span, "unmatched `)`")
+            .with_help("every `)` closes the `(` of a function call");
+    }
+    let message = if positives.is_empty() {
+        format!("unexpected {found}")
+    } else {
+        let mut names: Vec<&str> = positives.iter().map(describe).collect();
+        names.sort_unstable();
+        names.dedup();
+        format!("expected {}, found {found}", join_or(&names))
+    };
+    let d = Diagnostic::error("syntax-error", span, message);
+    if positives.contains(&Rule::EOI) {
+        // Something follows a complete expression at the top level.
+        return d.with_help(
+            "an expression is one value (or one comparison); combine values with a function such as `Join`",
+        );
+    }
+    d
+}
+
+/// After an argument only `,`, `)` or a comparison operator can follow. pest also lists the
+/// operator, but the likely mistake is a missing `,` or `)`, so name those, and point at the
+/// unclosed `(` when the input ends inside a call.
+fn after_argument_error(
+    src: &str,
+    start: usize,
+    span: Span,
+    found: &str,
+    at_argument_start: bool,
+) -> Diagnostic {
+    let open = innermost_open_paren(src, start);
+    let callee = open.and_then(|o| callee_name(src, o));
+    let message = if at_argument_start {
+        format!("expected an argument, `,` or `)`, found {found}")
+    } else {
+        format!("expected `,` or `)`, found {found}")
+    };
+    if start >= src.len() {
+        let mut d = Diagnostic::error("unclosed-parenthesis", span, message);
+        if let Some(o) = open {
+            d = d.with_label(Span::new(o, o + 1), "this `(` is never closed");
+        }
+        return match callee {
+            Some(name) => d.with_help(format!("close the call to `{name}` with `)`")),
+            None => d.with_help("close the call with `)`"),
+        };
+    }
+    let d = Diagnostic::error("syntax-error", span, message);
+    let next = src.get(start..).and_then(|s| s.chars().next());
+    match next {
+        Some(c) if matches!(c, '[' | '"' | '&' | '-') || c.is_ascii_alphanumeric() => {
+            d.with_help("separate arguments with `,`")
+        }
+        Some('=' | '<' | '>') => d.with_help(
+            "comparisons cannot be chained; nest IIF calls instead (Entra has no AND/OR)",
+        ),
+        _ => d,
+    }
+}
+
+/// Byte offset of the innermost `(` still open at `upto`, skipping strings and attribute
+/// brackets (which may hold parentheses).
+fn innermost_open_paren(src: &str, upto: usize) -> Option<usize> {
+    let mut stack: Vec<usize> = Vec::new();
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut brackets = 0usize;
+    for (i, b) in src.bytes().enumerate().take(upto) {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' => brackets += 1,
+            b']' => brackets = brackets.saturating_sub(1),
+            b'(' if brackets == 0 => stack.push(i),
+            b')' if brackets == 0 => {
+                stack.pop();
+            }
+            _ => {}
+        }
+    }
+    stack.pop()
+}
+
+/// The function name written just before the `(` at `open`.
+fn callee_name(src: &str, open: usize) -> Option<&str> {
+    let head = src.get(..open)?.trim_end();
+    let begin = head
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map_or(0, |i| i + 1);
+    head.get(begin..).filter(|n| !n.is_empty())
+}
+
+/// Whether the `[` at `start` has no matching `]` (nested brackets and quoted strings inside
+/// SCIM value paths count, as in the grammar's `attribute_part`).
+fn unterminated_attribute_at(src: &str, start: usize) -> bool {
+    let Some(rest) = src.get(start..) else {
+        return false;
+    };
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in rest.chars() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '[' => depth += 1,
+            ']' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    true
 }
 
 fn unterminated_string_at(src: &str, start: usize) -> bool {

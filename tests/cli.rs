@@ -1,0 +1,184 @@
+//! The CLI contract (DESIGN.md), run against the built binary.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn scimmap(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scimmap"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn temp_file(name: &str, contents: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("scimmap-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, contents).unwrap();
+    p
+}
+
+#[test]
+fn eval_join_from_file() {
+    let user = temp_file("user.json", r#"{"givenName":"Ada","surname":"Lovelace"}"#);
+    let out = scimmap(
+        &[
+            "eval",
+            r#"Join(" ", [givenName], [surname])"#,
+            "--input",
+            user.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "\"Ada Lovelace\"\n");
+}
+
+#[test]
+fn eval_from_stdin_and_inline_option_value() {
+    let out = scimmap(
+        &["eval", "ToLower([mail])", "--input=-"],
+        Some(r#"{"mail":"ADA@EXAMPLE.COM"}"#),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), "\"ada@example.com\"\n");
+}
+
+#[test]
+fn eval_without_input_reads_an_empty_object() {
+    let out = scimmap(&["eval", "ToLower([mail])"], None);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), "null\n");
+    let out = scimmap(&["eval", r#"Join(",", [a], "b")"#], None);
+    assert_eq!(text(&out.stdout), "\"b\"\n");
+}
+
+#[test]
+fn unknown_function_exits_2_with_caret_and_suggestion() {
+    let out = scimmap(&["eval", r#"Jion(" ", [a])"#], None);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("1 | Jion(\" \", [a])\n  | ^^^^\n"), "{err}");
+    assert!(err.contains("did you mean `Join`?"), "{err}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn json_errors_are_one_object_per_line() {
+    let out = scimmap(
+        &["eval", r#"Jion(" ", Tolower([a]))"#, "--json-errors"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let lines: Vec<serde_json::Value> = text(&out.stderr)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["code"], "unknown-function");
+    assert_eq!(lines[0]["span"], serde_json::json!({"start": 0, "end": 4}));
+    assert_eq!(lines[1]["span"], serde_json::json!({"start": 10, "end": 17}));
+    assert!(lines[1]["message"].as_str().unwrap().contains("Tolower"));
+}
+
+#[test]
+fn syntax_error_exits_2() {
+    let out = scimmap(&["eval", r#"Join(" ", [a]"#], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("expected `,` or `)`"));
+}
+
+#[test]
+fn bad_input_and_usage_exit_2() {
+    for args in [
+        vec!["eval"],
+        vec!["eval", "[a]", "--input", "/nonexistent/file.json"],
+        vec!["eval", "[a]", "--now", "yesterday"],
+        vec!["eval", "[a]", "--seed", "x"],
+        vec!["eval", "[a]", "--frobnicate"],
+        vec!["eval", "[a]", "[b]"],
+        vec!["frobnicate"],
+        vec![],
+    ] {
+        let out = scimmap(&args, None);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(!out.stderr.is_empty(), "{args:?}");
+    }
+    let out = scimmap(&["eval", "[a]", "--input", "-"], Some("{not json"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("not valid JSON"));
+}
+
+#[test]
+fn now_and_seed_are_accepted() {
+    let out = scimmap(
+        &[
+            "eval",
+            "[a]",
+            "--now",
+            "2024-01-02T03:04:05Z",
+            "--seed",
+            "42",
+        ],
+        Some("{}"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[test]
+fn eval_prints_arrays_on_one_line() {
+    let out = scimmap(&["eval", "[emails]", "--input", "-"], Some(r#"{"emails":["a","b"]}"#));
+    assert_eq!(text(&out.stdout), "[\"a\",\"b\"]\n");
+}
+
+#[test]
+fn check_exit_codes() {
+    let ok = scimmap(&["check", r#"Join(" ", [givenName], [surname])"#], None);
+    assert_eq!(ok.status.code(), Some(0));
+    assert!(ok.stderr.is_empty());
+
+    let warn = scimmap(&["check", r#"Join("\d", [a])"#], None);
+    assert_eq!(warn.status.code(), Some(0));
+    assert!(text(&warn.stderr).contains("warning[unknown-escape]"));
+
+    let errors = scimmap(&["check", r#"join(" ", Tolower([a]))"#], None);
+    assert_eq!(errors.status.code(), Some(1));
+    let err = text(&errors.stderr);
+    assert!(err.contains("function names are case-sensitive: `Join`"), "{err}");
+    assert!(err.contains("2 errors, 0 warnings"), "{err}");
+
+    let syntax = scimmap(&["check", r#"Join(" ", "#], None);
+    assert_eq!(syntax.status.code(), Some(2));
+
+    let json = scimmap(&["check", r#"Join("\d", foo)"#, "--json-errors"], None);
+    assert_eq!(json.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = text(&json.stderr)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["severity"], "warning");
+    assert_eq!(lines[1]["code"], "unknown-identifier");
+}
+
+#[test]
+fn help_and_version() {
+    let out = scimmap(&["--help"], None);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).contains("scimmap eval EXPR"));
+    let out = scimmap(&["eval", "--help"], None);
+    assert_eq!(out.status.code(), Some(0));
+    let out = scimmap(&["--version"], None);
+    assert!(text(&out.stdout).starts_with("scimmap "));
+}
