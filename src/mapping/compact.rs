@@ -20,7 +20,6 @@ use crate::mapping::model::{
     SynchronizationRule, SynchronizationSchema,
 };
 use crate::mapping::scope::OPERATORS;
-use crate::mapping::source::to_source;
 use serde_json::Value as Json;
 
 /// Whether JSON looks like the compact form rather than a Graph schema.
@@ -105,7 +104,7 @@ fn attribute(target: &str, spec: &Json) -> Result<AttributeMapping, String> {
     };
     // An expression that does not parse is kept as text so `check` can report it.
     let source = expr.map(|e| match Expression::parse(e) {
-        Ok(x) => to_source(&x),
+        Ok(x) => serde_json::from_value(crate::entra::graph::to_graph(x.ast())).unwrap_or_default(),
         Err(_) => crate::mapping::model::AttributeMappingSource {
             expression: Some(Some(e.to_string())),
             kind: Some("Function".into()),
