@@ -5,6 +5,7 @@
 
 pub mod ast;
 pub mod check;
+pub mod datetime;
 pub mod eval;
 pub mod functions;
 pub mod graph;
