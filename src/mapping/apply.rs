@@ -161,11 +161,21 @@ pub struct Applied {
 }
 
 impl CompiledMapping {
-    /// Compiles every attribute mapping.
+    /// Compiles every attribute mapping for a SCIM target.
     ///
     /// # Errors
     /// The first target path or expression that does not parse.
     pub fn compile(model: &ObjectMapping) -> Result<CompiledMapping, MappingError> {
+        Self::compile_for(model, true)
+    }
+
+    /// Compiles every attribute mapping; with `scim` false (a non-SCIM target directory
+    /// such as the Salesforce sample of spec §3.3) target names are taken as written and
+    /// untyped.
+    ///
+    /// # Errors
+    /// The first target path or expression that does not parse.
+    pub fn compile_for(model: &ObjectMapping, scim: bool) -> Result<CompiledMapping, MappingError> {
         let target_object = if model.target_object_name.is_empty() {
             model.source_object_name.clone()
         } else {
@@ -178,7 +188,11 @@ impl CompiledMapping {
                 target: text.clone(),
                 message: e.message,
             })?;
-            let (kind, multi) = canonicalise(&target_object, &mut target);
+            let (kind, multi) = if scim {
+                canonicalise(&target_object, &mut target)
+            } else {
+                (None, false)
+            };
             let expr = match am.source() {
                 None => None,
                 Some(src) => {

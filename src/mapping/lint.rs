@@ -139,14 +139,20 @@ pub fn lint(schema: &SynchronizationSchema) -> Vec<Finding> {
         let targets = directory_attributes(schema, rule.target_directory_name.as_deref());
         let sources = directory_attributes(schema, rule.source_directory_name.as_deref());
         for om in &rule.object_mappings {
-            lint_object(om, &targets, &sources, &mut out);
+            lint_object(om, &targets, &sources, rule.is_scim_target(), &mut out);
         }
     }
     out.sort_by_key(|f| !f.diagnostic.is_error());
     out
 }
 
-fn lint_object(om: &ObjectMapping, targets: &[String], sources: &[String], out: &mut Vec<Finding>) {
+fn lint_object(
+    om: &ObjectMapping,
+    targets: &[String],
+    sources: &[String],
+    scim: bool,
+    out: &mut Vec<Finding>,
+) {
     let object = if om.target_object_name.is_empty() {
         om.source_object_name.clone()
     } else {
@@ -202,7 +208,7 @@ fn lint_object(om: &ObjectMapping, targets: &[String], sources: &[String], out: 
                 push(Field::Target, &path_text, d);
             }
             Ok(p) => {
-                if !declared {
+                if scim && !declared {
                     if let Some(d) = unknown_target(&object, &p, &path_text, targets) {
                         push(Field::Target, &path_text, d);
                     }

@@ -86,11 +86,11 @@ impl Mapping {
     /// # Errors
     /// No such object mapping, or it does not compile.
     pub fn compile(&self, object: Option<&str>) -> Result<CompiledMapping, MappingError> {
-        let om = self
+        let (rule, om) = self
             .schema
-            .object_mapping(object)
+            .object_mapping_with_rule(object)
             .ok_or_else(|| MappingError::NoObjectMapping(object.unwrap_or("any").into()))?;
-        CompiledMapping::compile(om)
+        CompiledMapping::compile_for(om, rule.is_scim_target())
     }
 
     /// Applies the object mapping for `object` and returns the SCIM resource.

@@ -303,6 +303,16 @@ impl ObjectMapping {
     }
 }
 
+impl SynchronizationRule {
+    /// Whether the target directory speaks SCIM: Entra's SCIM connector is named
+    /// `customappsso`; a rule without a target directory name is assumed to be SCIM.
+    pub fn is_scim_target(&self) -> bool {
+        self.target_directory_name.as_deref().map_or(true, |n| {
+            n.eq_ignore_ascii_case("customappsso") || n.to_ascii_lowercase().contains("scim")
+        })
+    }
+}
+
 impl SynchronizationSchema {
     /// Parses Graph JSON.
     ///
@@ -327,18 +337,28 @@ impl SynchronizationSchema {
     /// The first enabled object mapping whose source (or else target) object name is
     /// `object` (case-insensitive); with `None`, the first enabled one.
     pub fn object_mapping(&self, object: Option<&str>) -> Option<&ObjectMapping> {
-        let enabled = |m: &&ObjectMapping| m.enabled != Some(false);
+        self.object_mapping_with_rule(object).map(|(_, m)| m)
+    }
+
+    /// Like [`SynchronizationSchema::object_mapping`], with the rule it belongs to.
+    pub fn object_mapping_with_rule(
+        &self,
+        object: Option<&str>,
+    ) -> Option<(&SynchronizationRule, &ObjectMapping)> {
+        let all = || {
+            self.synchronization_rules.iter().flat_map(|r| {
+                r.object_mappings
+                    .iter()
+                    .filter(|m| m.enabled != Some(false))
+                    .map(move |m| (r, m))
+            })
+        };
+        let mut it = all();
         match object {
-            None => self.object_mappings().find(enabled),
-            Some(o) => self
-                .object_mappings()
-                .filter(enabled)
-                .find(|m| m.source_object_name.eq_ignore_ascii_case(o))
-                .or_else(|| {
-                    self.object_mappings()
-                        .filter(enabled)
-                        .find(|m| m.target_object_name.eq_ignore_ascii_case(o))
-                }),
+            None => it.next(),
+            Some(o) => it
+                .find(|(_, m)| m.source_object_name.eq_ignore_ascii_case(o))
+                .or_else(|| all().find(|(_, m)| m.target_object_name.eq_ignore_ascii_case(o))),
         }
     }
 }
