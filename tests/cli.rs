@@ -89,7 +89,10 @@ fn json_errors_are_one_object_per_line() {
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["code"], "unknown-function");
     assert_eq!(lines[0]["span"], serde_json::json!({"start": 0, "end": 4}));
-    assert_eq!(lines[1]["span"], serde_json::json!({"start": 10, "end": 17}));
+    assert_eq!(
+        lines[1]["span"],
+        serde_json::json!({"start": 10, "end": 17})
+    );
     assert!(lines[1]["message"].as_str().unwrap().contains("Tolower"));
 }
 
@@ -139,7 +142,10 @@ fn now_and_seed_are_accepted() {
 
 #[test]
 fn eval_prints_arrays_on_one_line() {
-    let out = scimmap(&["eval", "[emails]", "--input", "-"], Some(r#"{"emails":["a","b"]}"#));
+    let out = scimmap(
+        &["eval", "[emails]", "--input", "-"],
+        Some(r#"{"emails":["a","b"]}"#),
+    );
     assert_eq!(text(&out.stdout), "[\"a\",\"b\"]\n");
 }
 
@@ -156,7 +162,10 @@ fn check_exit_codes() {
     let errors = scimmap(&["check", r#"join(" ", Tolower([a]))"#], None);
     assert_eq!(errors.status.code(), Some(1));
     let err = text(&errors.stderr);
-    assert!(err.contains("function names are case-sensitive: `Join`"), "{err}");
+    assert!(
+        err.contains("function names are case-sensitive: `Join`"),
+        "{err}"
+    );
     assert!(err.contains("2 errors, 0 warnings"), "{err}");
 
     let syntax = scimmap(&["check", r#"Join(" ", "#], None);

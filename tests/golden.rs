@@ -3,7 +3,12 @@
 //! app's resource) → the simulated requests: `create.json` (no current resource),
 //! `update.json` and `update-062020.json` (with it, without and with `aadOptscim062020`).
 //! `UPDATE_GOLDEN=1 cargo test --test golden` rewrites the expected files.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use scimmap::mapping::simulate::{simulate, Options};
 use scimmap::mapping::{presets, Report};
@@ -15,7 +20,9 @@ fn expected_view(r: &Report) -> Json {
 }
 
 fn read(p: &Path) -> Option<Json> {
-    std::fs::read_to_string(p).ok().map(|t| serde_json::from_str(&t).unwrap())
+    std::fs::read_to_string(p)
+        .ok()
+        .map(|t| serde_json::from_str(&t).unwrap())
 }
 
 #[test]
@@ -27,7 +34,10 @@ fn golden_presets() {
     for preset in presets::PRESETS {
         let mapping = preset.load().unwrap();
         let dir = root.join(preset.name);
-        let mut cases: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+        let mut cases: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
         cases.sort();
         let (mut n_cases, mut n_files, mut passed) = (0, 0, 0);
         for case in cases {
@@ -48,7 +58,10 @@ fn golden_presets() {
             }
             n_cases += 1;
             for (file, cur, flag) in runs {
-                let opts = Options { aad_opt_scim062020: flag, ..base.clone() };
+                let opts = Options {
+                    aad_opt_scim062020: flag,
+                    ..base.clone()
+                };
                 let got = expected_view(&simulate(&compiled, &source, cur, &opts).unwrap());
                 let path = case.join(file);
                 n_files += 1;
@@ -60,11 +73,18 @@ fn golden_presets() {
                 } else if read(&path).as_ref() == Some(&got) {
                     passed += 1;
                 } else {
-                    failures.push(format!("{}: got\n{}", path.display(), serde_json::to_string_pretty(&got).unwrap()));
+                    failures.push(format!(
+                        "{}: got\n{}",
+                        path.display(),
+                        serde_json::to_string_pretty(&got).unwrap()
+                    ));
                 }
             }
         }
-        summary.push(format!("{:<13} {n_cases} cases, {passed}/{n_files} golden files match", preset.name));
+        summary.push(format!(
+            "{:<13} {n_cases} cases, {passed}/{n_files} golden files match",
+            preset.name
+        ));
     }
     println!("golden:\n  {}", summary.join("\n  "));
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));

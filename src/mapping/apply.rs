@@ -247,11 +247,13 @@ impl CompiledMapping {
             }
             let outcome = match &a.expr {
                 None => Outcome::Value(Value::Null),
-                Some(e) => e.evaluate(source, opts).map_err(|error| MappingError::Eval {
-                    target: target.clone(),
-                    expression: e.source().to_string(),
-                    error,
-                })?,
+                Some(e) => e
+                    .evaluate(source, opts)
+                    .map_err(|error| MappingError::Eval {
+                        target: target.clone(),
+                        expression: e.source().to_string(),
+                        error,
+                    })?,
             };
             let value = match outcome {
                 Outcome::IgnoreFlow => {
@@ -377,7 +379,10 @@ fn reference_id(v: &Value) -> Option<String> {
             .find_map(|k| o.get(*k).and_then(Json::as_str))
             .map(str::to_string),
         Value::List(l) if l.len() == 1 => l.first().and_then(reference_id),
-        v => v.as_text().map(|t| t.into_owned()).filter(|t| !t.is_empty()),
+        v => v
+            .as_text()
+            .map(|t| t.into_owned())
+            .filter(|t| !t.is_empty()),
     }
 }
 

@@ -81,7 +81,11 @@ fn load(a: &Args, read: Reader<'_>) -> Result<Mapping, Output> {
         (None, Some(p)) => match presets::find(p) {
             None => Err(usage(format!(
                 "unknown preset `{p}` (built-in: {})",
-                PRESETS.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
+                PRESETS
+                    .iter()
+                    .map(|p| p.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))),
             Some(p) => p.load().map_err(usage),
         },
@@ -139,7 +143,12 @@ pub fn map(args: &[String], read: Reader<'_>) -> Output {
     };
     let mut results = Vec::new();
     if a.simulate {
-        let current = match a.current.as_deref().map(|c| read_json(read, Some(c))).transpose() {
+        let current = match a
+            .current
+            .as_deref()
+            .map(|c| read_json(read, Some(c)))
+            .transpose()
+        {
             Ok(c) => c,
             Err(o) => return o,
         };

@@ -100,7 +100,11 @@ fn attribute(target: &str, spec: &Json) -> Result<AttributeMapping, String> {
                 o.get("matching").and_then(Json::as_i64),
             )
         }
-        _ => return Err(format!("`{target}`: expected an expression string or an object")),
+        _ => {
+            return Err(format!(
+                "`{target}`: expected an expression string or an object"
+            ))
+        }
     };
     // An expression that does not parse is kept as text so `check` can report it.
     let source = expr.map(|e| match Expression::parse(e) {

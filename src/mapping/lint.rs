@@ -126,8 +126,18 @@ fn directory_attributes(schema: &SynchronizationSchema, directory: Option<&str>)
                 .and_then(Json::as_str)
                 .is_some_and(|n| n.eq_ignore_ascii_case(dir))
         })
-        .flat_map(|d| d.get("objects").and_then(Json::as_array).cloned().unwrap_or_default())
-        .flat_map(|o| o.get("attributes").and_then(Json::as_array).cloned().unwrap_or_default())
+        .flat_map(|d| {
+            d.get("objects")
+                .and_then(Json::as_array)
+                .cloned()
+                .unwrap_or_default()
+        })
+        .flat_map(|o| {
+            o.get("attributes")
+                .and_then(Json::as_array)
+                .cloned()
+                .unwrap_or_default()
+        })
         .filter_map(|a| a.get("name").and_then(Json::as_str).map(str::to_string))
         .collect()
 }
@@ -292,13 +302,20 @@ fn lint_object(
                 Span::default(),
                 "no attribute is used for matching; Entra cannot find existing objects",
             )
-            .with_help("set matchingPriority 1 on the attribute the app can filter on (e.g. userName)"),
+            .with_help(
+                "set matchingPriority 1 on the attribute the app can filter on (e.g. userName)",
+            ),
         });
     }
     lint_scope(om, &object, out);
 }
 
-fn unknown_target(object: &str, p: &TargetPath, text: &str, declared: &[String]) -> Option<Diagnostic> {
+fn unknown_target(
+    object: &str,
+    p: &TargetPath,
+    text: &str,
+    declared: &[String],
+) -> Option<Diagnostic> {
     let Some(attrs) = catalog::attributes(object, p.urn.as_deref()) else {
         let urn = p.urn.as_deref().unwrap_or_default();
         if catalog::distance(&urn.to_lowercase(), &ENTERPRISE_URN.to_lowercase()) <= 3
@@ -323,7 +340,10 @@ fn unknown_target(object: &str, p: &TargetPath, text: &str, declared: &[String])
         let mut d = Diagnostic::error(
             "unknown-target-attribute",
             name_span(text, &p.attr, attr_from),
-            format!("unknown target attribute `{}` in the {object} schema", p.attr),
+            format!(
+                "unknown target attribute `{}` in the {object} schema",
+                p.attr
+            ),
         );
         if let Some(s) = catalog::suggest(&p.attr, names.iter().map(String::as_str)) {
             d = d.with_help(format!("did you mean `{s}`?"));

@@ -160,8 +160,7 @@ pub fn evaluate(filter: Option<&Filter>, source: &Json) -> ScopeResult {
         .iter()
         .filter(|g| !g.clauses.is_empty())
         .map(|g| {
-            let clauses: Vec<ClauseResult> =
-                g.clauses.iter().map(|c| clause(c, source)).collect();
+            let clauses: Vec<ClauseResult> = g.clauses.iter().map(|c| clause(c, source)).collect();
             GroupResult {
                 name: g.name.clone(),
                 passed: clauses.iter().all(|c| c.passed),
@@ -189,7 +188,10 @@ pub fn evaluate(filter: Option<&Filter>, source: &Json) -> ScopeResult {
                     format!("{}: {}", group_label(Some(g), i), failed.join("; "))
                 })
                 .collect();
-            format!("out of scope: no scoping filter holds — {}", why.join(" | "))
+            format!(
+                "out of scope: no scoping filter holds — {}",
+                why.join(" | ")
+            )
         }
     };
     ScopeResult {
@@ -357,7 +359,11 @@ fn clause(c: &FilterClause, source: &Json) -> ClauseResult {
         Ok(p) => result(
             c,
             p,
-            format!("{}{}", shown(&value), if p { "" } else { ", so it does not hold" }),
+            format!(
+                "{}{}",
+                shown(&value),
+                if p { "" } else { ", so it does not hold" }
+            ),
         ),
         Err(reason) => result(c, false, reason),
     }

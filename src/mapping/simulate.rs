@@ -367,7 +367,9 @@ pub fn create_requests(m: &CompiledMapping, applied: &Applied, flag: bool) -> Ve
 
 fn same(new: &Json, cur: &Json) -> bool {
     match (new, cur) {
-        (Json::Bool(b), Json::String(s)) => s.eq_ignore_ascii_case(if *b { "true" } else { "false" }),
+        (Json::Bool(b), Json::String(s)) => {
+            s.eq_ignore_ascii_case(if *b { "true" } else { "false" })
+        }
         (Json::Object(n), c) if n.len() == 1 && n.contains_key("value") => {
             let id = n.get("value");
             match c {

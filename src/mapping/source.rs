@@ -51,4 +51,3 @@ pub fn expression_text(src: &AttributeMappingSource) -> String {
         _ => quote(name),
     }
 }
-

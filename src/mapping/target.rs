@@ -49,9 +49,7 @@ impl TargetPath {
     /// Unbalanced brackets or quotes, an unsupported filter, stray characters.
     pub fn parse(text: &str) -> Result<TargetPath, PathError> {
         let (urn, rest, offset) = split_urn(text);
-        let name_end = rest
-            .find(|c: char| !is_name_char(c))
-            .unwrap_or(rest.len());
+        let name_end = rest.find(|c: char| !is_name_char(c)).unwrap_or(rest.len());
         let attr = rest.get(..name_end).unwrap_or_default();
         if attr.is_empty() {
             return err(offset, "expected an attribute name");
@@ -60,11 +58,10 @@ impl TargetPath {
         let mut filter = None;
         let mut sub = None;
         if rest.get(pos..).is_some_and(|r| r.starts_with('[')) {
-            let close = find_close(rest, pos)
-                .ok_or_else(|| PathError {
-                    at: offset + pos,
-                    message: "unbalanced `[`: the value filter is not closed".into(),
-                })?;
+            let close = find_close(rest, pos).ok_or_else(|| PathError {
+                at: offset + pos,
+                message: "unbalanced `[`: the value filter is not closed".into(),
+            })?;
             let inner = rest.get(pos + 1..close).unwrap_or_default();
             filter = Some(parse_filter(inner, offset + pos + 1)?);
             pos = close + 1;
@@ -172,7 +169,10 @@ fn parse_filter(inner: &str, offset: usize) -> Result<(String, String), PathErro
     let name_end = t.find(|c: char| !is_name_char(c)).unwrap_or(t.len());
     let name = t.get(..name_end).unwrap_or_default();
     if name.is_empty() {
-        return err(offset + lead, "expected an attribute name in the value filter");
+        return err(
+            offset + lead,
+            "expected an attribute name in the value filter",
+        );
     }
     let after = t.get(name_end..).unwrap_or_default();
     let op_rest = after.trim_start();
@@ -217,7 +217,10 @@ fn parse_filter(inner: &str, offset: usize) -> Result<(String, String), PathErro
             return Ok((name.to_string(), value.to_string()));
         }
     }
-    err(v_at, format!("the value `{value}` must be a double-quoted string"))
+    err(
+        v_at,
+        format!("the value `{value}` must be a double-quoted string"),
+    )
 }
 
 fn key_of<'a>(obj: &'a Map<String, Json>, name: &str) -> Option<&'a String> {
@@ -229,7 +232,9 @@ fn get_ci<'a>(obj: &'a Map<String, Json>, name: &str) -> Option<&'a Json> {
 }
 
 fn entry_ci<'a>(obj: &'a mut Map<String, Json>, name: &str, init: Json) -> &'a mut Json {
-    let key = key_of(obj, name).cloned().unwrap_or_else(|| name.to_string());
+    let key = key_of(obj, name)
+        .cloned()
+        .unwrap_or_else(|| name.to_string());
     obj.entry(key).or_insert(init)
 }
 
@@ -238,7 +243,7 @@ fn element_matches(e: &Json, attr: &str, value: &str) -> bool {
         .and_then(|o| get_ci(o, attr))
         .is_some_and(|v| match v {
             Json::String(s) => s.eq_ignore_ascii_case(value),
-            other => other.to_string() == value,
+            other => *other == value,
         })
 }
 

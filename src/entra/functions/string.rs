@@ -294,13 +294,15 @@ pub(crate) fn instr(a: &mut Args<'_, '_>) -> Result<Value, Interrupt> {
         match c.as_str() {
             "vbTextCompare" | "1" => true,
             "vbBinaryCompare" | "0" => false,
-            other => return Err(a.arg_error(
-                3,
-                "invalid-argument",
-                format!(
+            other => {
+                return Err(a.arg_error(
+                    3,
+                    "invalid-argument",
+                    format!(
                     "`InStr` compareType must be vbTextCompare or vbBinaryCompare, got \"{other}\""
                 ),
-            )),
+                ))
+            }
         }
     } else {
         false
