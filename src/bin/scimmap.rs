@@ -1,29 +1,34 @@
 //! The `scimmap` command line (contract in DESIGN.md). A thin dispatcher: every command is a
-//! library function in `scimmap::cli`.
+//! library function (`scimmap::cli`, `scimmap::scim::cli`, `scimmap::mapping::cli`).
 
-use std::io::Read;
+use std::io::{Read, Write};
 
-/// `map`, `presets` and `check --schema|--preset` (issue 5), in `scimmap::mapping::cli`.
-fn mapping_command(args: &[String]) -> Option<scimmap::mapping::cli::Output> {
-    use scimmap::mapping::cli;
-    let (command, rest) = args.split_first()?;
-    match command.as_str() {
-        "map" => Some(cli::map(rest, &read_source)),
-        "presets" => Some(cli::presets()),
-        "check" if cli::is_mapping_check(rest) => Some(cli::check(rest, &read_source)),
-        _ => None,
-    }
+fn read_stdin() -> std::io::Result<String> {
+    let mut s = String::new();
+    std::io::stdin().read_to_string(&mut s).map(|_| s)
 }
 
 fn read_source(name: &str) -> Result<String, String> {
     if name == "-" {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .map_err(|e| format!("stdin: {e}"))?;
-        Ok(s)
+        read_stdin().map_err(|e| format!("stdin: {e}"))
     } else {
         std::fs::read_to_string(name).map_err(|e| format!("{name}: {e}"))
+    }
+}
+
+/// `filter`, `patch` (scim), `map`, `presets`, `check --schema|--preset` (mapping):
+/// (stdout, stderr, exit status). Run before the standard streams are locked below.
+fn other_command(args: &[String]) -> Option<(String, String, i32)> {
+    use scimmap::mapping::cli;
+    let (command, rest) = args.split_first()?;
+    let mapping = |o: cli::Output| Some((o.stdout, o.stderr, o.code));
+    match command.as_str() {
+        "filter" => Some(scimmap::scim::cli::filter_command(rest, &mut read_stdin)),
+        "patch" => Some(scimmap::scim::cli::patch_command(rest, &mut read_stdin)),
+        "map" => mapping(cli::map(rest, &read_source)),
+        "presets" => mapping(cli::presets()),
+        "check" if cli::is_mapping_check(rest) => mapping(cli::check(rest, &read_source)),
+        _ => None,
     }
 }
 
@@ -33,6 +38,11 @@ fn main() {
         .skip(1)
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
+    if let Some((out, err, code)) = other_command(&args) {
+        let _ = std::io::stdout().write_all(out.as_bytes());
+        let _ = std::io::stderr().write_all(err.as_bytes());
+        std::process::exit(code);
+    }
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
@@ -41,13 +51,6 @@ fn main() {
         stdout: &mut stdout.lock(),
         stderr: &mut stderr.lock(),
     };
-    let code = match mapping_command(&args) {
-        Some(out) => {
-            let _ = io.stdout.write_all(out.stdout.as_bytes());
-            let _ = io.stderr.write_all(out.stderr.as_bytes());
-            out.code
-        }
-        None => scimmap::cli::run(&args, &mut io),
-    };
+    let code = scimmap::cli::run(&args, &mut io);
     std::process::exit(code);
 }

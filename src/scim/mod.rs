@@ -22,7 +22,7 @@ pub mod rewrite;
 pub mod schema;
 
 pub use ast::{AttrPath, CompValue, CompareOp, Filter};
-// diff re-export added with diff.rs
+pub use diff::{diff, DiffShape};
 pub use error::{ScimError, ScimType};
 pub use patch::{apply_patch, Compat, PatchOp};
 pub use path::Path;

@@ -265,6 +265,7 @@ impl PatchOp {
         };
         for op in &self.operations {
             cx.apply_op(&mut work, op)?;
+            prune_extensions(&mut work);
         }
         Ok(work)
     }
@@ -985,6 +986,16 @@ impl Cx<'_> {
         self.check_mutability(t, OpKind::Remove, obj.get(&key))?;
         obj.remove(&key);
         Ok(())
+    }
+}
+
+/// Drops extension objects left empty (RFC 7643 §2.5: unassigned).
+fn prune_extensions(work: &mut Value) {
+    if let Some(obj) = work.as_object_mut() {
+        obj.retain(|k, v| {
+            !(k.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:"))
+                && v.as_object().is_some_and(Map::is_empty))
+        });
     }
 }
 

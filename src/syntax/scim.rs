@@ -159,7 +159,19 @@ impl Builder {
                 let is_or = matches!(p.as_rule(), Rule::or_exp | Rule::val_or);
                 let mut operands = Vec::new();
                 for c in p.into_inner() {
-                    if matches!(c.as_rule(), Rule::kw_and | Rule::kw_or) {
+                    if !matches!(
+                        c.as_rule(),
+                        Rule::or_exp
+                            | Rule::and_exp
+                            | Rule::val_or
+                            | Rule::val_and
+                            | Rule::group
+                            | Rule::val_group
+                            | Rule::not_exp
+                            | Rule::val_not
+                            | Rule::attr_exp
+                            | Rule::value_path_exp
+                    ) {
                         continue;
                     }
                     operands.push(self.logical(c, depth + 1)?);
@@ -307,6 +319,23 @@ impl Builder {
             Rule::kw_true => Ok(CompValue::Bool(true)),
             Rule::kw_false => Ok(CompValue::Bool(false)),
             Rule::kw_null => Ok(CompValue::Null),
+            // std's float parser rounds correctly (serde_json's default fast path does
+            // not), so printed numbers parse back to the same value.
+            Rule::number if text.contains(['.', 'e', 'E']) => {
+                match text
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(serde_json::Number::from_f64)
+                {
+                    Some(n) => Ok(CompValue::Number(n)),
+                    None => Err(Diagnostic::error(
+                        "invalid-number",
+                        span,
+                        format!("number `{text}` is out of range"),
+                    )
+                    .into()),
+                }
+            }
             Rule::number => match serde_json::from_str::<serde_json::Number>(text) {
                 Ok(n) => Ok(CompValue::Number(n)),
                 Err(_) => Err(Diagnostic::error(
@@ -365,6 +394,10 @@ fn describe(rule: Rule) -> &'static str {
         Rule::number => "a number",
         Rule::string => "a quoted string",
         Rule::patch_path => "a PATCH path",
+        Rule::op_sp => "a space and an operator",
+        Rule::value_sp => "a space and a value",
+        Rule::rparen => "`)`",
+        Rule::rbracket => "`]`",
         _ => "valid syntax",
     }
 }
