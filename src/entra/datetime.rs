@@ -160,10 +160,8 @@ impl<'s> Cursor<'s> {
 
 /// `Z`, `±HH:mm`, `±HHmm`, `±HH`, `UTC`, `GMT`; returns the offset in seconds.
 fn parse_offset(c: &mut Cursor<'_>) -> Option<i32> {
-    if c.eat('Z') || c.eat('z') || c.eat_str_ci("UTC") || c.eat_str_ci("GMT") {
-        if c.done() {
-            return Some(0);
-        }
+    if (c.eat('Z') || c.eat('z') || c.eat_str_ci("UTC") || c.eat_str_ci("GMT")) && c.done() {
+        return Some(0);
     }
     let sign = if c.eat('+') {
         1
@@ -233,13 +231,9 @@ fn parse_iso(s: &str) -> Option<DateTime<Utc>> {
     let d = c.digits(1, 2)?;
     let date = NaiveDate::from_ymd_opt(y as i32, mo, d)?;
     let mut time = NaiveTime::MIN;
-    if c.eat('T')
-        || c.eat('t')
-        || (c.peek() == Some(' ') && {
-            c.skip_ws();
-            true
-        })
-    {
+    let has_time = c.eat('T') || c.eat('t') || c.peek() == Some(' ');
+    if has_time {
+        c.skip_ws();
         if !c.done() {
             time = parse_hms(&mut c)?;
         }
@@ -923,6 +917,12 @@ impl ShorterThan for Option<(usize, usize)> {
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 mod tests {
     use super::*;
 

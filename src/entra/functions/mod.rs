@@ -261,6 +261,12 @@ pub(crate) fn burn_for(a: &mut Args<'_, '_>, n: usize) -> Result<(), Interrupt> 
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 mod tests {
     use super::*;
 
@@ -290,5 +296,66 @@ mod tests {
         assert!(f("Guid").accepts(0));
         assert_eq!(f("Switch").param(7).unwrap().name, "value");
         assert_eq!(f("Mid").param(1).unwrap().kind, Kind::Number);
+    }
+
+    /// Every function, every accepted arity up to two beyond the minimum, arguments drawn
+    /// from awkward values: evaluation returns a value or an error, never panics.
+    #[test]
+    fn no_panics_on_awkward_arguments() {
+        use crate::entra::{EvalOptions, Expression};
+        let pool = [
+            "",
+            "[missing]",
+            "[list]",
+            "[empty]",
+            "[obj]",
+            "\"abc\"",
+            "\"\"",
+            "-1",
+            "0",
+            "3",
+            "99999999999999999999",
+            "&HFFFFFFFFFFFFFFFF",
+            "\"2021-02-30\"",
+            "\"8/25/2021 5:41:18 PM\"",
+            "\"(?<g>a)|[\"",
+            "\"${g}$1$$\"",
+            "vbTextCompare",
+            "\"İß\u{0301}\"",
+            "Now()",
+            "IsNull([x])",
+        ];
+        let input = serde_json::json!({
+            "list": ["a", "b", "a"],
+            "empty": [],
+            "obj": {"value": "v", "displayName": "d"},
+        });
+        let opts = EvalOptions {
+            now: chrono::DateTime::from_timestamp(1_629_913_278, 0),
+            seed: Some(1),
+            ..EvalOptions::default()
+        };
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for f in TABLE {
+            let min = f.min_args();
+            for n in min..=min + 2 {
+                if !f.accepts(n) {
+                    continue;
+                }
+                for _ in 0..60 {
+                    let args: Vec<&str> = (0..n).map(|_| pool[next(pool.len())]).collect();
+                    let src = format!("{}({})", f.name, args.join(", "));
+                    if let Ok(e) = Expression::parse(&src) {
+                        let _ = e.evaluate(&input, &opts);
+                    }
+                }
+            }
+        }
     }
 }

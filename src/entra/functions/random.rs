@@ -121,6 +121,12 @@ pub(crate) fn random_string(a: &mut Args<'_, '_>) -> Result<Value, Interrupt> {
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 mod tests {
     use super::*;
 
@@ -136,5 +142,69 @@ mod tests {
     fn specials_are_the_windows_set() {
         assert_eq!(SPECIALS.chars().count(), 32);
         assert!(SPECIALS.chars().all(|c| c.is_ascii_punctuation()));
+    }
+
+    fn eval(src: &str, seed: u64) -> Result<String, String> {
+        use crate::entra::{EvalOptions, Expression, Outcome, Value};
+        let e = Expression::parse(src).map_err(|e| format!("{e:?}"))?;
+        let opts = EvalOptions {
+            now: chrono::DateTime::from_timestamp(1_629_913_278, 0),
+            seed: Some(seed),
+            ..EvalOptions::default()
+        };
+        match e.evaluate(&serde_json::json!({}), &opts) {
+            Ok(Outcome::Value(Value::String(s))) => Ok(s),
+            Ok(other) => Err(format!("{other:?}")),
+            Err(e) => Err(e.code.to_string()),
+        }
+    }
+
+    #[test]
+    fn random_string_properties_over_many_seeds() {
+        for seed in 0..300 {
+            let s = eval(r#"RandomString(10,2,2,2,1,"?,")"#, seed).unwrap();
+            assert_eq!(s.chars().count(), 10);
+            assert!(s.chars().filter(char::is_ascii_digit).count() >= 2, "{s}");
+            assert!(s.chars().filter(char::is_ascii_uppercase).count() >= 2, "{s}");
+            assert!(s.chars().filter(char::is_ascii_lowercase).count() >= 1, "{s}");
+            assert!(s.chars().filter(|c| SPECIALS.contains(*c)).count() >= 2, "{s}");
+            assert!(!s.contains('?') && !s.contains(','), "{s}");
+            // Exact minimums: 3 digits + 3 lowercase, nothing else.
+            let t = eval("RandomString(6,3,0,0,3)", seed).unwrap();
+            assert_eq!(t.chars().filter(char::is_ascii_digit).count(), 3, "{t}");
+            assert_eq!(t.chars().filter(char::is_ascii_lowercase).count(), 3, "{t}");
+        }
+        // Deterministic per seed, different across seeds.
+        assert_eq!(eval("RandomString(12,1,1,1,1)", 7), eval("RandomString(12,1,1,1,1)", 7));
+        assert_ne!(eval("RandomString(12,1,1,1,1)", 7), eval("RandomString(12,1,1,1,1)", 8));
+        // Required characters are not always in front.
+        let firsts: std::collections::BTreeSet<bool> = (0..50)
+            .map(|seed| {
+                eval("RandomString(8,4,0,0,0)", seed)
+                    .unwrap()
+                    .starts_with(|c: char| c.is_ascii_digit())
+            })
+            .collect();
+        assert_eq!(firsts.len(), 2);
+    }
+
+    #[test]
+    fn random_string_limits() {
+        assert_eq!(eval("RandomString(257,0,0,0,0)", 1), Err("too-long".into()));
+        assert_eq!(eval("RandomString(3,1,1,1,1)", 1), Err("invalid-argument".into()));
+        assert_eq!(
+            eval("RandomString(99999999999999999999,0,0,0,0)", 1),
+            Err("invalid-argument".into())
+        );
+    }
+
+    #[test]
+    fn guids_are_v4_and_seeded() {
+        let a = eval("Guid()", 5).unwrap();
+        assert_eq!(a, eval("Guid()", 5).unwrap());
+        assert_ne!(a, eval("Guid()", 6).unwrap());
+        assert_eq!(a.len(), 36);
+        assert_eq!(a.chars().nth(14), Some('4'));
+        assert!(a.chars().all(|c| c == '-' || c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
     }
 }
