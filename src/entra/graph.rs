@@ -135,14 +135,21 @@ fn stem(name: &str) -> &str {
 /// `unknown-function`, `unknown-parameter`, and `nesting-too-deep` past
 /// [`Limits::max_depth`].
 pub fn from_graph(v: &Json) -> Result<Expr, Diagnostic> {
+    from_graph_in(v, crate::entra::registry::functions())
+}
+
+/// [`from_graph`] against a given registry table.
+pub(crate) fn from_graph_in(v: &Json, table: &'static [Function]) -> Result<Expr, Diagnostic> {
     Converter {
         limits: Limits::default(),
+        table,
     }
     .convert(v, "", 0)
 }
 
 struct Converter {
     limits: Limits,
+    table: &'static [Function],
 }
 
 fn invalid(path: &str, message: impl std::fmt::Display) -> Diagnostic {
@@ -346,13 +353,13 @@ impl Converter {
         path: &str,
         depth: usize,
     ) -> Result<Expr, Diagnostic> {
-        let Some(f) = lookup(name) else {
+        let Some(f) = self.table.iter().find(|f| f.name == name) else {
             let d = Diagnostic::error(
                 "unknown-function",
                 Span::default(),
                 format!("at {}: unknown function `{name}`", or_root(path)),
             );
-            let names = crate::entra::registry::functions().iter().map(|f| f.name);
+            let names = self.table.iter().map(|f| f.name);
             return Err(match crate::entra::check::suggest(name, names) {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),
                 None => d,
@@ -466,10 +473,115 @@ fn position_of(f: &Function, key: &str, bare: &mut Vec<(String, usize)>) -> Opti
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
+    use crate::entra::test_table::TABLE;
+
+    fn table_fn(name: &str) -> &'static Function {
+        TABLE.iter().find(|f| f.name == name).unwrap()
+    }
+
+    /// The `source` trees of spec §3.3 (G-OBJMAP's Salesforce sample).
+    fn samples() -> Vec<Json> {
+        vec![
+            json!({ "expression": "Not([IsSoftDeleted])", "name": "Not", "type": "Function",
+                "parameters": [ { "key": "source", "value": { "expression": "[IsSoftDeleted]", "name": "IsSoftDeleted", "parameters": [], "type": "Attribute" } } ] }),
+            json!({ "expression": "Mid([userPrincipalName], 1, 8)", "name": "Mid", "type": "Function",
+                "parameters": [
+                  { "key": "source", "value": { "expression": "[userPrincipalName]", "name": "userPrincipalName", "parameters": [], "type": "Attribute" } },
+                  { "key": "start",  "value": { "expression": "\"1\"", "name": "1", "parameters": [], "type": "Constant" } },
+                  { "key": "length", "value": { "expression": "\"8\"", "name": "8", "parameters": [], "type": "Constant" } } ] }),
+            json!({ "expression": "Replace([preferredLanguage], \"-\", , , \"_\", , )", "name": "Replace", "type": "Function",
+                "parameters": [
+                  { "key": "source", "value": { "expression": "[preferredLanguage]", "name": "preferredLanguage", "parameters": [], "type": "Attribute" } },
+                  { "key": "Find", "value": { "expression": "\"-\"", "name": "-", "parameters": [], "type": "Constant" } },
+                  { "key": "Replacement", "value": { "expression": "\"_\"", "name": "_", "parameters": [], "type": "Constant" } } ] }),
+            json!({ "expression": "[userPrincipalName]", "name": "userPrincipalName", "parameters": [], "type": "Attribute" }),
+        ]
+    }
+
+    #[test]
+    fn spec_samples_round_trip() {
+        for sample in samples() {
+            let tree = from_graph_in(&sample, TABLE).unwrap();
+            assert_eq!(print(&tree), sample["expression"], "{sample}");
+            assert_eq!(to_graph(&tree), sample);
+            // And from text: parse the expression, convert, compare with Graph's tree.
+            let mut parsed = crate::entra::parse_tree(
+                sample["expression"].as_str().unwrap(),
+                &Limits::default(),
+            )
+            .unwrap();
+            let _ = crate::entra::check::check_in(&mut parsed, "", TABLE);
+            assert_eq!(to_graph(&parsed), sample);
+        }
+    }
+
+    #[test]
+    fn repeated_and_nested_parameters() {
+        let src = r#"Switch([IsSoftDeleted], , "False", "True", "True", IIF([a] = "b", Join(",", [x], [y]), "c"))"#;
+        let mut e = crate::entra::parse_tree(src, &Limits::default()).unwrap();
+        let _ = crate::entra::check::check_in(&mut e, src, TABLE);
+        let g = to_graph(&e);
+        let keys: Vec<&str> = g["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["key"].as_str().unwrap())
+            .collect();
+        assert_eq!(keys, ["source", "key1", "value1", "key2", "value2"]);
+        let cond = &g["parameters"][4]["value"]["parameters"][0]["value"];
+        assert_eq!(cond["name"], "=");
+        assert_eq!(cond["expression"], r#"[a] = "b""#);
+        let join = &g["parameters"][4]["value"]["parameters"][1]["value"];
+        assert_eq!(join["parameters"][2]["key"], "source2");
+        let back = from_graph_in(&g, TABLE).unwrap();
+        assert!(back.same_as(&e), "{}", print(&back));
+    }
+
+    #[test]
+    fn trailing_positions_without_expression_are_dropped() {
+        let mut g = samples().swap_remove(2);
+        g.as_object_mut().unwrap().remove("expression");
+        let tree = from_graph_in(&g, TABLE).unwrap();
+        assert_eq!(
+            print(&tree),
+            r#"Replace([preferredLanguage], "-", , , "_")"#
+        );
+    }
+
+    #[test]
+    fn malformed_trees() {
+        let err = |v: Json| from_graph_in(&v, TABLE).unwrap_err();
+        assert_eq!(err(json!(1)).code, "invalid-graph");
+        assert_eq!(err(json!({"name": "x"})).code, "invalid-graph");
+        let d = err(json!({"type": "Function", "name": "Jion"}));
+        assert_eq!(d.code, "unknown-function");
+        assert_eq!(d.help.as_deref(), Some("did you mean `Join`?"));
+        let d = err(json!({"type": "Function", "name": "Not", "parameters": [
+            {"key": "src", "value": {"type": "Constant", "name": "x"}}]}));
+        assert_eq!(d.code, "unknown-parameter");
+        let d = err(json!({"type": "Function", "name": "Not", "parameters": [
+            {"key": "source", "value": {"type": "Constant", "name": "x"}},
+            {"key": "source", "value": {"type": "Constant", "name": "y"}}]}));
+        assert!(d.message.contains("given twice"), "{}", d.message);
+        let d = err(json!({"type": "Attribute", "name": "a]b"}));
+        assert_eq!(d.code, "invalid-graph");
+        let d = err(json!({"type": "Function", "name": "Not", "parameters": [
+            {"key": "source", "value": {"type": "Bogus"}}]}));
+        assert!(
+            d.message.starts_with("at /parameters/0/value:"),
+            "{}",
+            d.message
+        );
+        let mut deep = json!({"type": "Attribute", "name": "a"});
+        for _ in 0..100 {
+            deep = json!({"type": "Function", "name": "Not", "parameters": [{"key": "source", "value": deep}]});
+        }
+        assert_eq!(err(deep).code, "nesting-too-deep");
+    }
 
     #[test]
     fn join_keys_number_the_repeated_source() {
-        let join = lookup("Join").unwrap();
+        let join = table_fn("Join");
         let keys: Vec<_> = (0..4).map(|i| parameter_key(join, i).unwrap()).collect();
         assert_eq!(keys, ["separator", "source1", "source2", "source3"]);
         let mut bare = Vec::new();
@@ -485,6 +597,7 @@ mod tests {
     fn constants() {
         let c = Converter {
             limits: Limits::default(),
+            table: TABLE,
         };
         let k = |n: Option<&str>, e: Option<&str>| c.constant(n, e, "").unwrap().kind;
         assert_eq!(k(Some("1"), Some("\"1\"")), ExprKind::Number("1".into()));

@@ -13,6 +13,9 @@ pub mod print;
 pub mod registry;
 pub mod value;
 
+#[cfg(test)]
+mod test_table;
+
 pub use ast::{Call, CompareOp, Expr, ExprKind};
 pub use eval::{EvalError, EvalOptions, Interrupt, Outcome, RegexCache, Source};
 pub use registry::{functions as all_functions, lookup, Function};

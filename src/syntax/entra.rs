@@ -208,6 +208,22 @@ fn to_diagnostic(e: &pest::error::Error<Rule>, src: &str) -> Diagnostic {
         return Diagnostic::error("unterminated-string", span, "string is never closed")
             .with_help("close it with `\"`; write `\\\"` for a quote inside a string");
     }
+    if let ErrorVariant::CustomError { message } = &e.variant {
+        if message.contains("limit") {
+            // pest::set_call_limit (syntax/mod.rs) stopped the parse: report the limit,
+            // not the token it happened to stop at.
+            return Diagnostic::error(
+                "too-complex",
+                Span::new(0, src.len()),
+                "the expression is too large to parse (parser step limit)",
+            )
+            .with_help("split it into smaller expressions");
+        }
+    }
+    if src.trim().is_empty() {
+        return Diagnostic::error("syntax-error", span, "the expression is empty")
+            .with_help("write a function call, an attribute such as `[mail]`, or a string");
+    }
     let positives: &[Rule] = match &e.variant {
         ErrorVariant::ParsingError { positives, .. } => positives,
         ErrorVariant::CustomError { .. } => &[],
