@@ -14,6 +14,7 @@ pub mod cli;
 pub mod diagnostic;
 pub mod entra;
 pub mod limits;
+pub mod mapping;
 pub mod scim;
 pub mod span;
 mod syntax;
