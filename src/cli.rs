@@ -67,9 +67,14 @@ pub fn run(args: &[String], io: &mut Io<'_>) -> i32 {
     };
     match command.as_str() {
         "eval" => eval(rest, io),
+        "check" if crate::mapping::cli::is_mapping_check(rest) => {
+            with_reader(io, |read| crate::mapping::cli::check(rest, read))
+        }
         "check" => check_command(rest, io),
         "filter" => delegate(crate::scim::cli::filter_command, rest, io),
         "patch" => delegate(crate::scim::cli::patch_command, rest, io),
+        "map" => with_reader(io, |read| crate::mapping::cli::map(rest, read)),
+        "presets" => with_reader(io, |_| crate::mapping::cli::presets()),
         "help" | "--help" | "-h" => {
             let _ = io.stdout.write_all(USAGE.as_bytes());
             EXIT_OK
@@ -83,11 +88,7 @@ pub fn run(args: &[String], io: &mut Io<'_>) -> i32 {
 }
 
 /// Runs a command written as `(args, stdin) -> (stdout, stderr, status)`.
-fn delegate(
-    command: fn(&[String], &mut dyn FnMut() -> std::io::Result<String>) -> (String, String, i32),
-    args: &[String],
-    io: &mut Io<'_>,
-) -> i32 {
+fn delegate(command: crate::scim::cli::Command, args: &[String], io: &mut Io<'_>) -> i32 {
     let stdin = &mut *io.stdin;
     let mut read = || {
         let mut s = String::new();
@@ -97,6 +98,30 @@ fn delegate(
     let _ = io.stdout.write_all(out.as_bytes());
     let _ = io.stderr.write_all(err.as_bytes());
     code
+}
+
+/// Runs a mapping command, which reads named files (`-` = stdin) through a reader.
+fn with_reader(
+    io: &mut Io<'_>,
+    command: impl FnOnce(crate::mapping::cli::Reader<'_>) -> crate::mapping::cli::Output,
+) -> i32 {
+    let stdin = std::cell::RefCell::new(&mut *io.stdin);
+    let read = |name: &str| -> Result<String, String> {
+        if name == "-" {
+            let mut s = String::new();
+            let mut guard = stdin.borrow_mut();
+            guard
+                .read_to_string(&mut s)
+                .map(|_| s)
+                .map_err(|e| format!("stdin: {e}"))
+        } else {
+            std::fs::read_to_string(name).map_err(|e| format!("{name}: {e}"))
+        }
+    };
+    let out = command(&read);
+    let _ = io.stdout.write_all(out.stdout.as_bytes());
+    let _ = io.stderr.write_all(out.stderr.as_bytes());
+    out.code
 }
 
 fn usage_error(io: &mut Io<'_>, message: &str) -> i32 {

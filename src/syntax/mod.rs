@@ -9,11 +9,6 @@ pub(crate) use scim::{
     parse_filter as parse_scim_filter, parse_path as parse_scim_path, ScimSyntax,
 };
 
-pub(crate) mod scim;
-pub(crate) use scim::{
-    parse_filter as parse_scim_filter, parse_path as parse_scim_path, ScimSyntax,
-};
-
 use crate::diagnostic::Diagnostic;
 use crate::limits::Limits;
 use crate::span::Span;
