@@ -176,7 +176,7 @@ pub fn patch_command(
     let Some(ops_file) = ops else {
         return usage("missing --ops FILE", PATCH_USAGE).into_parts();
     };
-    if ops_file == "-" && input.as_deref().is_none_or_dash() {
+    if ops_file == "-" && matches!(input.as_deref(), None | Some("-")) {
         return usage("--ops and --input cannot both be stdin", PATCH_USAGE).into_parts();
     }
     let ops_text = match read_input(Some(&ops_file), stdin) {
@@ -208,15 +208,5 @@ pub fn patch_command(
     match patch.apply(&resource, &Schemas::core(), &compat) {
         Ok(v) => Output::ok(serde_json::to_string_pretty(&v).unwrap_or_default()).into_parts(),
         Err(e) => scim_failure(1, &e, json_errors).into_parts(),
-    }
-}
-
-trait DashExt {
-    fn is_none_or_dash(self) -> bool;
-}
-
-impl DashExt for Option<&str> {
-    fn is_none_or_dash(self) -> bool {
-        matches!(self, None | Some("-"))
     }
 }
