@@ -1,6 +1,11 @@
 //! Properties: the printer round-trips (`parse(print(ast)) == ast` modulo spans), Graph
 //! conversion round-trips, and parse + evaluate never panics on generated input.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use proptest::prelude::*;
 use scimmap::entra::graph::{from_graph, to_graph};

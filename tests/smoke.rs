@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 use scimmap::entra::{EvalOptions, Expression, Outcome, Value};
 #[test]
 fn join_smoke() {
