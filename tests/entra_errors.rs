@@ -1,6 +1,11 @@
 //! Rendered diagnostics for every file in `tests/cases/errors/entra/` (snapshots in
 //! `tests/snapshots/`). `err_*` files must fail to parse; `warn_*` files parse with warnings.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use scimmap::entra::Expression;
 

@@ -2,10 +2,10 @@
 //! to (shown as canonical text plus node kinds), evaluation of the language's own features,
 //! and the limits that keep hostile input from panicking or overflowing the stack.
 #![allow(
-    clippy::panic,
     clippy::unwrap_used,
     clippy::expect_used,
-    clippy::indexing_slicing
+    clippy::indexing_slicing,
+    clippy::panic
 )]
 
 use scimmap::entra::{parse_tree, EvalOptions, Expr, ExprKind, Expression, Outcome, Value};

@@ -1,6 +1,11 @@
 //! Properties: the printer round-trips (`parse(print(ast)) == ast` modulo spans), Graph
 //! conversion round-trips, and parse + evaluate never panics on generated input.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use proptest::prelude::*;
 use scimmap::entra::graph::{from_graph, to_graph};
@@ -113,14 +118,23 @@ fn any_tree() -> BoxedStrategy<Expr> {
 fn registry_tree() -> BoxedStrategy<Expr> {
     let operand = leaf().prop_recursive(5, 40, 5, |inner| {
         let value = with_compare(inner.boxed());
-        (
-            prop::sample::select(all_functions().iter().collect::<Vec<_>>()),
-            prop::collection::vec(prop::option::weighted(0.85, value), 0..7),
-        )
-            .prop_filter("accepted arity", |(f, a)| {
-                f.accepts(a.len()) && !(a.len() == 1 && a[0].is_none())
+        prop::sample::select(all_functions().iter().collect::<Vec<_>>())
+            .prop_flat_map(move |f| {
+                // Draw a position count the signature accepts rather than filtering.
+                let mut counts: Vec<usize> = (0..10).filter(|&n| f.accepts(n)).collect();
+                if counts.is_empty() {
+                    counts.push(f.min_args());
+                }
+                let value = value.clone();
+                prop::sample::select(counts).prop_flat_map(move |n| {
+                    prop::collection::vec(prop::option::weighted(0.85, value.clone()), n)
+                        .prop_map(move |a| call(f.name.to_string(), a))
+                })
             })
-            .prop_map(|(f, a)| call(f.name.to_string(), a))
+            // `F()` is a call with no arguments; `F( )` is the same thing.
+            .prop_filter("single empty position", |e| {
+                !matches!(&e.kind, ExprKind::Call(c) if c.args.len() == 1 && c.args[0].is_none())
+            })
     });
     with_compare(operand.boxed())
 }
