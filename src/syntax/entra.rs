@@ -14,7 +14,7 @@ struct EntraParser;
 
 /// Parses an expression into its syntax tree (no static checks).
 pub(crate) fn parse_entra(src: &str, limits: &Limits) -> Result<Expr, ParseError> {
-    super::prescan(src, limits, b"([", b")]")?;
+    super::prescan(src, limits, &['(', '['], &[')', ']'])?;
     if let Some(d) = typographic_quote(src) {
         return Err(d.into());
     }
@@ -39,36 +39,26 @@ fn internal(src: &str) -> Diagnostic {
 /// Typographic quotes are the most common paste error from Word or Teams: name them
 /// instead of reporting a generic syntax error.
 fn typographic_quote(src: &str) -> Option<Diagnostic> {
-    let mut in_string = false;
-    let mut escaped = false;
-    for (i, c) in src.char_indices() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
-            continue;
-        }
-        match c {
-            '"' => in_string = true,
-            '\u{201C}' | '\u{201D}' | '\u{2018}' | '\u{2019}' | '\u{201E}' | '\u{00AB}'
-            | '\u{00BB}' => {
-                return Some(
-                    Diagnostic::error(
-                        "typographic-quote",
-                        Span::new(i, i + c.len_utf8()),
-                        format!("typographic quote `{c}` cannot delimit a string"),
-                    )
-                    .with_help("use the ASCII double quote `\"`"),
-                );
-            }
-            _ => {}
-        }
-    }
-    None
+    let (i, c) = super::unquoted(src).find(|(_, c)| {
+        matches!(
+            c,
+            '\u{201C}'
+                | '\u{201D}'
+                | '\u{2018}'
+                | '\u{2019}'
+                | '\u{201E}'
+                | '\u{00AB}'
+                | '\u{00BB}'
+        )
+    })?;
+    Some(
+        Diagnostic::error(
+            "typographic-quote",
+            Span::new(i, i + c.len_utf8()),
+            format!("typographic quote `{c}` cannot delimit a string"),
+        )
+        .with_help("use the ASCII double quote `\"`"),
+    )
 }
 
 fn span_of(p: &Pair<'_, Rule>) -> Span {
@@ -363,21 +353,8 @@ fn unterminated_attribute_at(src: &str, start: usize) -> bool {
         return false;
     };
     let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for c in rest.chars() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
-            continue;
-        }
+    for (_, c) in super::unquoted(rest) {
         match c {
-            '"' => in_string = true,
             '[' => depth += 1,
             ']' => {
                 depth = depth.saturating_sub(1);

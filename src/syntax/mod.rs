@@ -13,14 +13,37 @@ use crate::diagnostic::Diagnostic;
 use crate::limits::Limits;
 use crate::span::Span;
 
+/// The characters of `src` that lie outside double-quoted string literals (both grammars
+/// quote with `"` and escape with `\`), with their byte offsets. Quotes themselves are
+/// yielded, so callers can see where strings open.
+pub(crate) fn unquoted(src: &str) -> impl Iterator<Item = (usize, char)> + '_ {
+    let mut in_string = false;
+    let mut escaped = false;
+    src.char_indices().filter(move |&(_, c)| {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+            return false;
+        }
+        if c == '"' {
+            in_string = true;
+        }
+        true
+    })
+}
+
 /// Rejects input that is too long or nests too deeply before pest recurses into it
-/// (a stack overflow aborts a worker isolate). Brackets inside double-quoted strings
-/// do not count.
+/// (a stack overflow aborts a worker isolate). Brackets inside string literals do not count.
 pub(crate) fn prescan(
     src: &str,
     limits: &Limits,
-    open: &[u8],
-    close: &[u8],
+    open: &[char],
+    close: &[char],
 ) -> Result<(), Diagnostic> {
     if src.len() > limits.max_len {
         return Err(Diagnostic::error(
@@ -33,24 +56,9 @@ pub(crate) fn prescan(
             ),
         ));
     }
-    let bytes = src.as_bytes();
     let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for (i, &b) in bytes.iter().enumerate() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-            continue;
-        }
-        if b == b'"' {
-            in_string = true;
-        } else if open.contains(&b) {
+    for (i, c) in unquoted(src) {
+        if open.contains(&c) {
             depth += 1;
             if depth > limits.max_depth {
                 return Err(Diagnostic::error(
@@ -59,7 +67,7 @@ pub(crate) fn prescan(
                     format!("nesting is deeper than {} levels", limits.max_depth),
                 ));
             }
-        } else if close.contains(&b) {
+        } else if close.contains(&c) {
             depth = depth.saturating_sub(1);
         }
     }

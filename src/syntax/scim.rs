@@ -27,7 +27,7 @@ pub(crate) fn parse_filter(
     limits: &Limits,
     syntax: ScimSyntax,
 ) -> Result<Filter, ParseError> {
-    prescan(src, limits)?;
+    super::prescan(src, limits, &['(', '['], &[')', ']'])?;
     let mut pairs = ScimParser::parse(Rule::filter, src).map_err(|e| convert_error(&e, src))?;
     let top = pairs.next().ok_or_else(|| empty(src))?;
     let or = top
@@ -43,7 +43,7 @@ pub(crate) fn parse_path(
     limits: &Limits,
     syntax: ScimSyntax,
 ) -> Result<Path, ParseError> {
-    prescan(src, limits)?;
+    super::prescan(src, limits, &['(', '['], &[')', ']'])?;
     let mut pairs = ScimParser::parse(Rule::patch_path, src).map_err(|e| convert_error(&e, src))?;
     let top = pairs.next().ok_or_else(|| empty(src))?;
     let b = Builder { syntax };
@@ -74,55 +74,6 @@ fn empty(src: &str) -> ParseError {
         "expected an attribute path",
     )
     .into()
-}
-
-/// Length limit and a nesting pre-scan that skips string literals, so pest never recurses
-/// deeper than `max_depth` groups (a stack overflow aborts the worker's isolate).
-fn prescan(src: &str, limits: &Limits) -> Result<(), ParseError> {
-    if src.len() > limits.max_len {
-        return Err(Diagnostic::error(
-            "input-too-long",
-            Span::new(limits.max_len, src.len()),
-            format!(
-                "input is {} bytes long; the limit is {}",
-                src.len(),
-                limits.max_len
-            ),
-        )
-        .into());
-    }
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for (i, c) in src.char_indices() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
-            continue;
-        }
-        match c {
-            '"' => in_string = true,
-            '(' | '[' => {
-                depth += 1;
-                if depth > limits.max_depth {
-                    return Err(Diagnostic::error(
-                        "nesting-too-deep",
-                        Span::new(i, i + 1),
-                        format!("groups nest deeper than {} levels", limits.max_depth),
-                    )
-                    .into());
-                }
-            }
-            ')' | ']' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    Ok(())
 }
 
 struct Builder {
