@@ -17,6 +17,7 @@ use crate::mapping::scope::{compile_regex, Operator};
 use crate::mapping::source::expression_text;
 use crate::mapping::target::TargetPath;
 use crate::span::Span;
+use crate::suggest::{closest, Tolerance};
 use serde::Serialize;
 use serde_json::Value as Json;
 
@@ -318,7 +319,7 @@ fn unknown_target(
 ) -> Option<Diagnostic> {
     let Some(attrs) = catalog::attributes(object, p.urn.as_deref()) else {
         let urn = p.urn.as_deref().unwrap_or_default();
-        if catalog::distance(&urn.to_lowercase(), &ENTERPRISE_URN.to_lowercase()) <= 3
+        if crate::suggest::distance(&urn.to_lowercase(), &ENTERPRISE_URN.to_lowercase()) <= 3
             && !urn.eq_ignore_ascii_case(ENTERPRISE_URN)
         {
             return Some(
@@ -345,10 +346,10 @@ fn unknown_target(
                 p.attr
             ),
         );
-        if let Some(s) = catalog::suggest(&p.attr, names.iter().map(String::as_str)) {
+        if let Some(s) = suggest(&p.attr, names.iter().map(String::as_str)) {
             d = d.with_help(format!("did you mean `{s}`?"));
         } else if p.urn.is_none() && !object.eq_ignore_ascii_case("Group") {
-            if let Some(s) = catalog::suggest(&p.attr, catalog::ENTERPRISE.iter().map(|a| a.name)) {
+            if let Some(s) = suggest(&p.attr, catalog::ENTERPRISE.iter().map(|a| a.name)) {
                 d = d.with_help(format!("did you mean `{ENTERPRISE_URN}:{s}`?"));
             }
         }
@@ -364,7 +365,7 @@ fn unknown_target(
         name_span(text, sub, from),
         format!("`{}` has no sub-attribute `{sub}`", attr.name),
     );
-    if let Some(s) = catalog::suggest(sub, attr.subs.iter().map(|a| a.name)) {
+    if let Some(s) = suggest(sub, attr.subs.iter().map(|a| a.name)) {
         d = d.with_help(format!("did you mean `{s}`?"));
     }
     Some(d)
@@ -396,7 +397,7 @@ fn lint_expression(
                     format!("`{name}` is not an Entra {object} attribute"),
                 );
                 let candidates = known.iter().copied().chain(declared.iter().map(String::as_str));
-                if let Some(s) = catalog::suggest(name, candidates) {
+                if let Some(s) = suggest(name, candidates) {
                     d = d.with_help(format!("did you mean `[{s}]`? (attribute names are case-sensitive)"));
                 } else {
                     d = d.with_help("directory extensions are named `extension_<appId>_<name>`");
@@ -466,7 +467,7 @@ fn lint_scope(om: &ObjectMapping, object: &str, out: &mut Vec<Finding>) {
                         op_span,
                         format!("unknown scoping operator `{}`", c.operator_name),
                     );
-                    if let Some(s) = catalog::suggest(&c.operator_name, names) {
+                    if let Some(s) = suggest(&c.operator_name, names) {
                         d = d.with_help(format!("did you mean `{s}`?"));
                     }
                     push(d);
@@ -510,4 +511,9 @@ fn lint_scope(om: &ObjectMapping, object: &str, out: &mut Vec<Finding>) {
             }
         }
     }
+}
+
+/// Did-you-mean for names pasted from vendor docs.
+fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    closest(name, candidates, Tolerance::Loose)
 }
