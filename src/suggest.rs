@@ -99,7 +99,11 @@ mod tests {
         assert_eq!(closest("nm", ["name"], Tolerance::Tight), None);
         assert_eq!(closest("nm", ["name"], Tolerance::Loose), Some("name"));
         assert_eq!(
-            closest("phoneNumberss", ["emails", "phoneNumbers"], Tolerance::Loose),
+            closest(
+                "phoneNumberss",
+                ["emails", "phoneNumbers"],
+                Tolerance::Loose
+            ),
             Some("phoneNumbers")
         );
     }

@@ -17,7 +17,6 @@
 //! ```
 
 pub mod apply;
-pub mod catalog;
 pub mod cli;
 pub mod compact;
 pub mod lint;
@@ -26,9 +25,9 @@ pub mod presets;
 pub mod scope;
 pub mod simulate;
 pub mod source;
-pub mod target;
+pub mod sources;
 
-pub use apply::{Applied, CompiledMapping, MappingError, Mode, Step};
+pub use apply::{Applied, CompiledMapping, Kind, MappingError, Mode, Step};
 pub use model::SynchronizationSchema;
 
 pub use simulate::{Action, Options as SimulateOptions, Report, Request};

@@ -14,10 +14,9 @@
 //! in PATCH [UNVERIFIED, spec §4.2] and as `{"value": id}` in POST (RFC 7643 §4.3).
 
 use crate::entra::EvalOptions;
-use crate::mapping::apply::{Applied, CompiledMapping, MappingError, Mode, Step};
-use crate::mapping::catalog::Kind;
+use crate::mapping::apply::{value_slot, Applied, CompiledMapping, Kind, MappingError, Mode, Step};
 use crate::mapping::scope::{self, ScopeResult};
-use crate::mapping::target::{self, TargetPath};
+use crate::scim::Schemas;
 use serde::Serialize;
 use serde_json::{json, Map, Value as Json};
 
@@ -135,7 +134,7 @@ pub fn matching_queries(
         };
         let filter = format!(
             "{} eq {}",
-            a.target.to_path_string(),
+            a.target,
             serde_json::to_string(&text).unwrap_or_default()
         );
         let extra = if endpoint(m) == "/Groups" {
@@ -335,11 +334,11 @@ pub fn create_requests(m: &CompiledMapping, applied: &Applied, flag: bool) -> Ve
         };
         if a.kind == Some(Kind::Reference) && a.multi {
             if let Some(o) = body.as_object_mut() {
-                o.retain(|k, _| !k.eq_ignore_ascii_case(&a.target.attr));
+                o.retain(|k, _| !k.eq_ignore_ascii_case(&a.target.attr.attr));
             }
             member_ops.push(json!({
                 "op": if flag { "add" } else { "Add" },
-                "path": a.target.to_path_string(),
+                "path": a.target.to_string(),
                 "value": v.as_array().map(|ids| ids.iter().map(|r| json!({"$ref": null, "value": r.get("value")})).collect::<Vec<_>>()).unwrap_or_default(),
             }));
         }
@@ -418,18 +417,20 @@ pub fn patch_ops(
     } else {
         ("Add", "Replace", "Remove")
     };
+    let structural = Schemas::empty();
     let mut ops = Vec::new();
     let mut grouped: Vec<(String, Json)> = Vec::new();
     for (i, new) in &applied.written {
         let Some(a) = m.attributes.get(*i) else {
             continue;
         };
-        let path: &TargetPath = &a.target;
-        let cur = target::read(current, path);
+        let path = &a.target;
+        let cur = crate::scim::path::resolve(current, &value_slot(path), &structural);
+        let cur = cur.as_ref();
         if a.flow == crate::mapping::model::FlowType::AttributeAddOnly && cur.is_some() {
             continue;
         }
-        let p = path.to_path_string();
+        let p = path.to_string();
         if a.kind == Some(Kind::Reference) && a.multi {
             let want = member_ids(Some(new));
             let have = member_ids(cur);

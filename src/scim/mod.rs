@@ -66,7 +66,8 @@ impl TryFrom<&str> for Filter {
     }
 }
 
-fn core_schemas() -> &'static Schemas {
+/// The built-in schemas, built once.
+pub(crate) fn core_schemas() -> &'static Schemas {
     static CORE: std::sync::OnceLock<Schemas> = std::sync::OnceLock::new();
     CORE.get_or_init(Schemas::core)
 }
