@@ -22,7 +22,7 @@ pub mod rewrite;
 pub mod schema;
 
 pub use ast::{AttrPath, CompValue, CompareOp, Filter};
-pub use diff::{diff, DiffShape};
+pub use diff::{diff, diff_paths, DiffShape, PathDiff};
 pub use error::{ScimError, ScimType};
 pub use patch::{apply_patch, Compat, PatchOp};
 pub use path::Path;
