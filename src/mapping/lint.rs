@@ -445,12 +445,7 @@ fn lint_scope(om: &ObjectMapping, object: &str, out: &mut Vec<Finding>) {
                 })
             };
             let op_span = Span::new(c.source_operand_name.len() + 1, text.len());
-            let values: Vec<String> = c
-                .target_operand
-                .as_ref()
-                .and_then(Option::as_ref)
-                .map(|o| o.values.clone())
-                .unwrap_or_default();
+            let values = c.values();
             match Operator::parse(&c.operator_name) {
                 None => {
                     let names = crate::mapping::scope::OPERATORS.iter().map(|(n, _)| *n);
@@ -470,7 +465,7 @@ fn lint_scope(om: &ObjectMapping, object: &str, out: &mut Vec<Finding>) {
                     "\"The IsMemberOf filter is not supported currently\" (Entra); the clause never holds",
                 )),
                 Some(op @ (Operator::RegexMatch | Operator::NotRegexMatch)) => {
-                    for v in &values {
+                    for v in values {
                         if let Err(e) = compile_regex(v) {
                             push(Diagnostic::error(
                                 "invalid-regex",
