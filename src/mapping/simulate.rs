@@ -1,8 +1,9 @@
 //! Offline "Provision on demand": scope, match, decide the action, and build the exact
 //! requests Entra would send (spec §4.2, §4.3).
 //!
-//! PATCH bodies compare each mapped target with the app's current resource (only mapped
-//! attributes flow; a null result never removes a value, CUSTOMIZE). Shapes:
+//! PATCH bodies compare each mapped target with the app's current resource
+//! ([`crate::scim::diff::diff_paths`]: only mapped attributes flow; a null result never
+//! removes a value, CUSTOMIZE). Shapes ([`PathDiff::entra`]):
 //! * default (no flag): one `Add`/`Replace` per path, capitalised, booleans as the
 //!   strings `"True"`/`"False"`, group members removed with `Remove` + a `value` array;
 //! * `aadOptscim062020`: lower-case ops, booleans as JSON booleans, several plain
@@ -23,7 +24,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value as Json};
 
 /// PatchOp message schema (RFC 7644 §3.5.2).
-pub const PATCH_URN: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+pub const PATCH_URN: &str = crate::scim::patch::PATCH_OP_URN;
 
 /// Options of one simulation.
 #[derive(Clone, Default)]
@@ -379,9 +380,13 @@ pub fn create_requests(m: &CompiledMapping, applied: &Applied, flag: bool) -> Ve
 /// Group members as Entra sends them: `{"$ref": null, "value": id}` (SCIMTUT).
 fn entra_members(v: &Json) -> Json {
     let ids = v.as_array().map(Vec::as_slice).unwrap_or_default();
+    let id = |r: &Json| match r {
+        Json::String(_) => r.clone(),
+        r => r.get("value").cloned().unwrap_or(Json::Null),
+    };
     Json::Array(
         ids.iter()
-            .map(|r| json!({"$ref": null, "value": r.get("value").or(r.as_str().map(|_| r))}))
+            .map(|r| json!({"$ref": null, "value": id(r)}))
             .collect(),
     )
 }

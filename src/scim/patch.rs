@@ -1108,6 +1108,29 @@ mod tests {
     }
 
     #[test]
+    fn write_at_creates_then_updates_value_path_elements() {
+        let mut r = json!({});
+        let s = Schemas::empty();
+        for (p, v) in [
+            (r#"addresses[type eq "work"].locality"#, "London"),
+            (r#"addresses[type eq "work"].region"#, "LDN"),
+            (r#"phoneNumbers[type eq "work"].value"#, "1"),
+            (r#"phoneNumbers[type eq "mobile"].value"#, "2"),
+            ("name.givenName", "Ada"),
+        ] {
+            write_at(&mut r, &Path::parse(p).unwrap(), json!(v), &s).unwrap();
+        }
+        assert_eq!(
+            r,
+            json!({
+                "addresses": [{"type": "work", "locality": "London", "region": "LDN"}],
+                "phoneNumbers": [{"type": "work", "value": "1"}, {"type": "mobile", "value": "2"}],
+                "name": {"givenName": "Ada"}
+            })
+        );
+    }
+
+    #[test]
     fn remove_no_match_is_no_target_and_atomic() {
         let u = json!({"userName": "a", "emails": [{"type": "home", "value": "x"}]});
         let e = run(
