@@ -392,7 +392,7 @@ fn core_schema(target_object: &str) -> &'static str {
 }
 
 /// The attributes a target object type has in schema `urn` (`None` = its core schema, plus
-/// the common `id`, `externalId`, `meta`, `schemas`). `None` for a schema we do not know (a
+/// the common `id`, `externalId`, `meta`). `None` for a schema we do not know (a
 /// custom extension, whose attributes are whatever the app declares) and for the other
 /// core schema (a User attribute on a Group).
 pub(crate) fn target_attributes<'s>(
@@ -409,7 +409,13 @@ pub(crate) fn target_attributes<'s>(
     let schema = schemas.schema(urn)?;
     let mut out: Vec<&AttributeDef> = schema.attributes.iter().collect();
     if is_core {
-        out.extend(schemas.common());
+        // `schemas` is not a target: the mapping writes it from the URNs it used.
+        out.extend(
+            schemas
+                .common()
+                .iter()
+                .filter(|a| !a.name.eq_ignore_ascii_case("schemas")),
+        );
     }
     Some(out)
 }
