@@ -48,23 +48,20 @@ impl Out {
         self.ops.push(Value::Object(m));
     }
 
-    /// Removes the elements of a multi-valued attribute whose `value` is one of `ids`:
-    /// `attr[value eq "…"]` each (RFC 7644 §3.5.2.2), or Entra's one `Remove` with a value
-    /// array.
+    /// Removes the elements of a multi-valued attribute whose `value` is one of `ids`, one
+    /// operation each: `attr[value eq "…"]` (RFC 7644 §3.5.2.2), or Entra's `Remove` with a
+    /// one-element value array (spec §4.3).
     fn remove_elements(&mut self, path: &str, ids: &[&str]) {
-        if ids.is_empty() {
-            return;
-        }
-        match self.shape {
-            DiffShape::Strict => {
-                for id in ids {
+        for id in ids {
+            match self.shape {
+                DiffShape::Strict => {
                     let p = format!("{path}[value eq {}]", Value::String((*id).to_string()));
                     self.push("remove", Some(&p), None);
                 }
-            }
-            DiffShape::Entra => {
-                let vals: Vec<Value> = ids.iter().map(|id| json!({ "value": id })).collect();
-                self.push("remove", Some(path), Some(Value::Array(vals)));
+                DiffShape::Entra => {
+                    let vals = json!([{ "value": id }]);
+                    self.push("remove", Some(path), Some(vals));
+                }
             }
         }
     }
@@ -420,6 +417,23 @@ pub fn diff_paths(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn entra_removes_one_element_per_operation() {
+        let old = json!({"displayName": "g", "members": [{"value": "a"}, {"value": "b"}, {"value": "c"}]});
+        let new = json!({"displayName": "g", "members": [{"value": "b"}]});
+        let body = diff(&old, &new, DiffShape::Entra, &Schemas::core());
+        assert_eq!(
+            body["Operations"],
+            json!([
+                {"op": "Remove", "path": "members", "value": [{"value": "a"}]},
+                {"op": "Remove", "path": "members", "value": [{"value": "c"}]}
+            ])
+        );
+        let out =
+            crate::scim::apply_patch(&old, &body, &Schemas::core(), &crate::scim::Compat::entra());
+        assert_eq!(out.unwrap(), new);
+    }
 
     #[test]
     fn paths_fold_and_members() {
