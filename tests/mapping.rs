@@ -500,7 +500,7 @@ fn cli_map_check_presets() {
 
 #[test]
 fn targets_are_scim_paths_typed_from_the_scim_schemas() {
-    use scimmap::mapping::apply::parse_target;
+    use scimmap::mapping::target::parse_target;
     use scimmap::mapping::Kind;
     use scimmap::scim::schema::ENTERPRISE_USER;
     let p = parse_target(r#"emails[type eq "work"].value"#).unwrap();

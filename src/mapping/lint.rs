@@ -11,11 +11,11 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::entra::{Expr, ExprKind, Expression};
-use crate::mapping::apply::{find_attribute, parse_target, target_attributes};
 use crate::mapping::model::{FlowType, ObjectMapping, SynchronizationSchema};
 use crate::mapping::scope::{compile_regex, Operator};
 use crate::mapping::source::expression_text;
 use crate::mapping::sources;
+use crate::mapping::target::{find_attribute, parse_target, target_attributes};
 use crate::scim::schema::ENTERPRISE_USER as ENTERPRISE_URN;
 use crate::scim::Path;
 use crate::span::Span;

@@ -26,9 +26,11 @@ pub mod scope;
 pub mod simulate;
 pub mod source;
 pub mod sources;
+pub mod target;
 
-pub use apply::{Applied, CompiledMapping, Kind, MappingError, Mode, Step};
+pub use apply::{Applied, CompiledMapping, MappingError, Mode, Step};
 pub use model::SynchronizationSchema;
+pub use target::Kind;
 
 pub use simulate::{Action, Options as SimulateOptions, Report, Request};
 

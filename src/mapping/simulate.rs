@@ -15,9 +15,10 @@
 //! in PATCH [UNVERIFIED, spec §4.2] and as `{"value": id}` in POST (RFC 7643 §4.3).
 
 use crate::entra::EvalOptions;
-use crate::mapping::apply::{value_slot, Applied, CompiledMapping, Kind, MappingError, Mode, Step};
+use crate::mapping::apply::{Applied, CompiledMapping, MappingError, Mode, Step};
 use crate::mapping::model::FlowType;
 use crate::mapping::scope::{self, ScopeResult};
+use crate::mapping::target::{value_slot, Kind};
 use crate::scim::diff::{diff_paths, Flow, PathChange, PathDiff};
 use crate::scim::Schemas;
 use serde::Serialize;
