@@ -182,8 +182,7 @@ fn parse_offset(c: &mut Cursor<'_>) -> Option<i32> {
     Some(sign * (h as i32 * 3600 + m as i32 * 60))
 }
 
-/// Reads an optional trailing UTC offset, requires the end of input, and combines date,
-/// time and offset (none = UTC) into an instant.
+/// An optional offset, then the end of the input, then the instant.
 fn finish_at(c: &mut Cursor<'_>, date: NaiveDate, time: NaiveTime) -> Option<DateTime<Utc>> {
     let offset = if c.done() {
         None
@@ -193,6 +192,10 @@ fn finish_at(c: &mut Cursor<'_>, date: NaiveDate, time: NaiveTime) -> Option<Dat
     if !c.done() {
         return None;
     }
+    finish(date, time, offset)
+}
+
+fn finish(date: NaiveDate, time: NaiveTime, offset: Option<i32>) -> Option<DateTime<Utc>> {
     let local = NaiveDateTime::new(date, time);
     let off = FixedOffset::east_opt(offset.unwrap_or(0))?;
     let dt = off.from_local_datetime(&local).single()?;

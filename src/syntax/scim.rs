@@ -27,7 +27,7 @@ pub(crate) fn parse_filter(
     limits: &Limits,
     syntax: ScimSyntax,
 ) -> Result<Filter, ParseError> {
-    super::prescan(src, limits, &['(', '['], &[')', ']'])?;
+    prescan(src, limits)?;
     let mut pairs = ScimParser::parse(Rule::filter, src).map_err(|e| convert_error(&e, src))?;
     let top = pairs.next().ok_or_else(|| empty(src))?;
     let or = top
@@ -43,7 +43,7 @@ pub(crate) fn parse_path(
     limits: &Limits,
     syntax: ScimSyntax,
 ) -> Result<Path, ParseError> {
-    super::prescan(src, limits, &['(', '['], &[')', ']'])?;
+    prescan(src, limits)?;
     let mut pairs = ScimParser::parse(Rule::patch_path, src).map_err(|e| convert_error(&e, src))?;
     let top = pairs.next().ok_or_else(|| empty(src))?;
     let b = Builder { syntax };
@@ -74,6 +74,16 @@ fn empty(src: &str) -> ParseError {
         "expected an attribute path",
     )
     .into()
+}
+
+/// Length limit and a nesting pre-scan that skips string literals, so pest never recurses
+/// deeper than `max_depth` groups (a stack overflow aborts the worker's isolate).
+fn prescan(src: &str, limits: &Limits) -> Result<(), ParseError> {
+    let words = super::PrescanWords {
+        too_long: "input-too-long",
+        too_deep: "groups nest",
+    };
+    super::prescan(src, limits, b"([", b")]", &words).map_err(ParseError::from)
 }
 
 struct Builder {
