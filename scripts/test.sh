@@ -21,3 +21,5 @@ fi
 echo "== cargo test"
 cargo test --all-targets
 cargo test --doc
+echo "== proxy e2e (worker in workerd, scim2-server upstream)"
+bash scripts/test-proxy.sh

@@ -203,10 +203,13 @@ pub fn map_resource(
     let Json::Object(src) = body else {
         return Ok(body.clone());
     };
-    if rules.is_identity() {
-        return Ok(body.clone());
-    }
     let mut obj = src.clone();
+    if dir == Dir::ToApp {
+        strip_nulls(&mut obj);
+    }
+    if rules.is_identity() {
+        return Ok(Json::Object(obj));
+    }
     apply_renames(&mut obj, rules, dir);
     if let (Dir::ToApp, Some(t)) = (dir, &rules.transforms) {
         let applied = t
@@ -244,6 +247,23 @@ pub fn map_response(
         return Ok(out);
     }
     map_resource(body, rules, Dir::ToClient, opts)
+}
+
+/// Drops `null` members (RFC 7643 §2.5: null is unassigned). Entra sends
+/// `"addresses": null` and `{"$ref": null, "value": id}` (spec §4.2); strict apps refuse them.
+fn strip_nulls(obj: &mut Map<String, Json>) {
+    obj.retain(|_, v| !v.is_null());
+    for v in obj.values_mut() {
+        strip_nulls_in(v);
+    }
+}
+
+fn strip_nulls_in(v: &mut Json) {
+    match v {
+        Json::Object(m) => strip_nulls(m),
+        Json::Array(a) => a.iter_mut().for_each(strip_nulls_in),
+        _ => {}
+    }
 }
 
 fn untranslatable(filter: &str, why: &str) -> ScimError {
@@ -561,6 +581,9 @@ fn direct_op(op: &Operation, rules: &ResourceRules, upstream: &Compat) -> Option
     let mut attr = path.attr.clone();
     let mut filter = path.filter.clone();
     let mut value = op.value.clone();
+    if let Some(v) = &mut value {
+        strip_nulls_in(v);
+    }
     for r in &rules.renames {
         match r {
             Rename::Attr { client, app } => {
