@@ -29,8 +29,15 @@ pub enum Step {
 /// A request in flight (opaque to the runtime).
 #[derive(Debug)]
 pub struct Pending {
-    ctx: Ctx,
-    state: State,
+    ctx: Box<Ctx>,
+    state: Box<State>,
+}
+
+fn pending(ctx: Ctx, state: State) -> Pending {
+    Pending {
+        ctx: Box::new(ctx),
+        state: Box::new(state),
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -527,27 +534,19 @@ impl Proxy {
                         };
                         return Step::Fetch(
                             token_req,
-                            Pending {
-                                ctx: ctx_owned,
-                                state: State::Token(Box::new((req, state))),
-                            },
+                            pending(ctx_owned, State::Token(Box::new((req, state)))),
                         );
                     }
                 }
             }
         }
-        Step::Fetch(
-            req,
-            Pending {
-                ctx: ctx_owned,
-                state,
-            },
-        )
+        Step::Fetch(req, pending(ctx_owned, state))
     }
 
     /// Continues a request with the outcome of its upstream fetch.
     pub fn resume(&mut self, pending: Pending, outcome: FetchOutcome, now_ms: u64) -> Step {
-        let Pending { mut ctx, state } = pending;
+        let Pending { ctx, state } = pending;
+        let (mut ctx, state) = (*ctx, *state);
         let resp = match outcome {
             FetchOutcome::Timeout => {
                 ctx.fault = Some("upstream timeout".into());
@@ -648,7 +647,7 @@ impl Proxy {
         req.headers
             .push(("Authorization".into(), format!("Bearer {tok}")));
         self.token = Some((tok, exp));
-        Step::Fetch(req, Pending { ctx, state })
+        Step::Fetch(req, pending(ctx, state))
     }
 
     fn rules(&self, kind: Option<ResourceKind>) -> ResourceRules {
@@ -837,7 +836,7 @@ impl Proxy {
         if body
             .get("Operations")
             .and_then(Json::as_array)
-            .is_none_or(Vec::is_empty)
+            .map_or(true, Vec::is_empty)
         {
             ctx.action = Some("no-op");
             return Ok(self.finish(
