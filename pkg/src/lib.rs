@@ -36,10 +36,12 @@ pub fn version() -> String {
 
 // ---- conversions --------------------------------------------------------------------
 
+/// Through JSON text: JS gets exactly what `JSON.parse` would give (integers beyond 2^53
+/// become the nearest double, as in every JS JSON reader; the `*Json` batch entry points
+/// keep them exact), and one native parse beats building the object field by field.
 fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue, JsError> {
-    // json_compatible: maps become plain objects, not `Map`s.
-    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| JsError::new(&e.to_string()))
+    let text = serde_json::to_string(v).map_err(|e| JsError::new(&e.to_string()))?;
+    js_sys::JSON::parse(&text).map_err(|_| JsError::new("cannot convert the result to JS"))
 }
 
 fn from_js<T: DeserializeOwned>(v: JsValue, what: &str) -> Result<T, JsError> {
@@ -359,16 +361,15 @@ pub fn evaluate(
 #[wasm_bindgen(js_name = evaluateJson)]
 pub fn evaluate_json(
     source: &str,
-    inputs_json: &str,
+    inputs: &str,
     #[wasm_bindgen(unchecked_param_type = "EvalOptions | undefined")] options: JsValue,
 ) -> Result<String, JsError> {
-    let inputs: Vec<Json> = serde_json::from_str(inputs_json)
+    let list: Vec<Json> = serde_json::from_str(inputs)
         .map_err(|e| JsError::new(&format!("inputs: invalid JSON array: {e}")))?;
     let ev = Eval::from_js(&options)?;
     let out = match CoreExpression::parse(source) {
         Ok(e) => Json::Array(
-            inputs
-                .iter()
+            list.iter()
                 .map(|i| eval_result(&e, i, &ev))
                 .collect(),
         ),
@@ -657,10 +658,10 @@ pub fn match_filter(
 #[wasm_bindgen(js_name = filterJson)]
 pub fn filter_json(
     filter: &str,
-    resources_json: &str,
+    resources: &str,
     #[wasm_bindgen(unchecked_param_type = "FilterOptions | undefined")] options: JsValue,
 ) -> Result<String, JsError> {
-    let input: Json = serde_json::from_str(resources_json)
+    let input: Json = serde_json::from_str(resources)
         .map_err(|e| JsError::new(&format!("resources: invalid JSON: {e}")))?;
     let list = match input.get("Resources") {
         Some(Json::Array(a)) => a.clone(),
@@ -1089,10 +1090,10 @@ impl Mapping {
     #[wasm_bindgen(js_name = mapJson)]
     pub fn map_json(
         &self,
-        sources_json: &str,
+        sources: &str,
         #[wasm_bindgen(unchecked_param_type = "MapOptions | undefined")] options: JsValue,
     ) -> Result<String, JsError> {
-        map_json_with(&self.inner, sources_json, &options)
+        map_json_with(&self.inner, sources, &options)
     }
 }
 
@@ -1154,11 +1155,11 @@ pub fn simulate(
 #[wasm_bindgen(js_name = mapUsersJson)]
 pub fn map_users_json(
     #[wasm_bindgen(unchecked_param_type = "MappingInput")] mapping: JsValue,
-    users_json: &str,
+    users: &str,
     #[wasm_bindgen(unchecked_param_type = "MapOptions | undefined")] options: JsValue,
 ) -> Result<String, JsError> {
     match load(mapping)? {
-        Ok(m) => map_json_with(&m, users_json, &options),
+        Ok(m) => map_json_with(&m, users, &options),
         Err(f) => Ok(serde_json::to_string(&f).unwrap_or_default()),
     }
 }
