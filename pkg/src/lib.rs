@@ -217,7 +217,10 @@ impl Eval {
         let opts = EvalOptions {
             now: Some(self.now),
             seed: self.seed,
-            exists: self.exists.as_ref().map(|_| &exists as &dyn Fn(&str) -> bool),
+            exists: self
+                .exists
+                .as_ref()
+                .map(|_| &exists as &dyn Fn(&str) -> bool),
             limits: None,
         };
         f(&opts)
@@ -368,11 +371,7 @@ pub fn evaluate_json(
         .map_err(|e| JsError::new(&format!("inputs: invalid JSON array: {e}")))?;
     let ev = Eval::from_js(&options)?;
     let out = match CoreExpression::parse(source) {
-        Ok(e) => Json::Array(
-            list.iter()
-                .map(|i| eval_result(&e, i, &ev))
-                .collect(),
-        ),
+        Ok(e) => Json::Array(list.iter().map(|i| eval_result(&e, i, &ev)).collect()),
         Err(err) => serde_json::to_value(failed(source, &err)).unwrap_or(Json::Null),
     };
     Ok(out.to_string())
@@ -539,7 +538,8 @@ fn tree(f: &CoreFilter) -> Json {
         CoreFilter::ValuePath {
             path, filter, tail, ..
         } => {
-            let mut m = json!({"op": "valuePath", "path": path.to_string(), "filter": tree(filter)});
+            let mut m =
+                json!({"op": "valuePath", "path": path.to_string(), "filter": tree(filter)});
             if let (Some(t), Some(obj)) = (tail, m.as_object_mut()) {
                 obj.insert("tail".into(), tree(t));
             }
@@ -667,7 +667,11 @@ pub fn filter_json(
         Some(Json::Array(a)) => a.clone(),
         _ => match input {
             Json::Array(a) => a,
-            _ => return Err(JsError::new("resources: expected an array or a ListResponse")),
+            _ => {
+                return Err(JsError::new(
+                    "resources: expected an array or a ListResponse",
+                ))
+            }
         },
     };
     let f = match parse_filter_with(filter, options)? {
@@ -900,7 +904,11 @@ fn load(input: JsValue) -> Result<Result<CoreMapping, MappingFailure>, JsError> 
             Some(p) => p.load().map_err(message_failure),
             None => Err(message_failure(format!(
                 "unknown preset `{s}` (built-in: {})",
-                PRESETS.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
+                PRESETS
+                    .iter()
+                    .map(|p| p.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))),
         });
     }
@@ -1097,13 +1105,22 @@ impl Mapping {
     }
 }
 
-fn map_json_with(mapping: &CoreMapping, sources_json: &str, options: &JsValue) -> Result<String, JsError> {
+fn map_json_with(
+    mapping: &CoreMapping,
+    sources_json: &str,
+    options: &JsValue,
+) -> Result<String, JsError> {
     let sources: Vec<Json> = serde_json::from_str(sources_json)
         .map_err(|e| JsError::new(&format!("sources: invalid JSON array: {e}")))?;
     let (o, ev) = map_options(options)?;
     let mode = mode(&o)?;
     let out = match mapping.compile(o.object.as_deref()) {
-        Ok(m) => Json::Array(sources.iter().map(|s| apply_one(&m, s, mode, &ev)).collect()),
+        Ok(m) => Json::Array(
+            sources
+                .iter()
+                .map(|s| apply_one(&m, s, mode, &ev))
+                .collect(),
+        ),
         Err(e) => serde_json::to_value(mapping_failure(&e)).unwrap_or(Json::Null),
     };
     Ok(out.to_string())
@@ -1119,7 +1136,10 @@ pub fn load_mapping(
         Ok(m) => {
             let findings: Vec<JsFinding> = lint(&m.schema).iter().map(finding).collect();
             let findings = to_js(&findings)?;
-            ok_with(vec![("mapping", Mapping { inner: m }.into()), ("findings", findings)])
+            ok_with(vec![
+                ("mapping", Mapping { inner: m }.into()),
+                ("findings", findings),
+            ])
         }
         Err(f) => to_js(&f),
     }

@@ -209,7 +209,7 @@ function esc(s) {
 /** JSON with light syntax colouring. */
 function jsonHtml(value) {
   const text = JSON.stringify(value, null, 2);
-  return esc(text).replace(/(&quot;(?:[^&]|&(?!quot;))*?&quot;)(\s*:)?|\b(true|false|null)\b|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g, (m, str, colon, lit, num) => {
+  return esc(text).replace(/(&quot;(?:\\&quot;|\\[^&]|[^\\&]|&(?!quot;))*&quot;)(\s*:)?|\b(true|false|null)\b|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g, (m, str, colon, lit, num) => {
     if (str) return colon ? `<span class="j-key">${str}</span>${colon}` : `<span class="j-str">${str}</span>`;
     if (lit) return `<span class="j-lit">${lit}</span>`;
     return `<span class="j-num">${num}</span>`;
@@ -244,7 +244,8 @@ function renderResult(out) {
   $("current-error").textContent = "";
   const sim = out.simulation;
   if (!sim.ok) {
-    verdict.innerHTML = `<span class="badge b-error">Mapping error</span><span class="reason">${esc(sim.message)}</span>`;
+    const why = sim.target && sim.diagnostics.length ? `${sim.target}: ${sim.diagnostics[0].message}` : sim.message;
+    verdict.innerHTML = `<span class="badge b-error">Mapping error</span><span class="reason">${esc(why)}</span>`;
     pane.innerHTML = `<p class="empty">Fix the highlighted expression to see the request.</p>`;
     $("resource").textContent = "";
     steps.textContent = "";
