@@ -9,6 +9,8 @@ cd "$ROOT"
 source .tools/env.sh
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  echo "== clippy on the facade (wasm32, -D warnings)"
+  cargo clippy -p scimmap-js --target wasm32-unknown-unknown --quiet -- -D warnings
   echo "== pkg/build.sh"
   bash pkg/build.sh
 fi

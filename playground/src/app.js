@@ -266,7 +266,7 @@ function renderResult(out) {
     .join("");
   const scope = r.scope.inScope ? "In scope" : "Out of scope";
   $("pane-matching").innerHTML =
-    `<p class="scope ${r.scope.inScope ? "in" : "out"}"><strong>${scope}.</strong> ${esc(r.scope.reason)}</p>` +
+    `<p class="scope ${r.scope.inScope ? "in" : "out"}"><strong>${scope}.</strong> ${esc(r.scope.reason.replace(/^(out of scope|in scope):\s*/i, ""))}</p>` +
     (r.matching.length
       ? `<p class="hint">Entra first looks the user up in the app, in this order:</p>${r.matching.map(renderRequest).join("")}`
       : `<p class="empty">No matching attribute: Entra cannot look the user up.</p>`);

@@ -181,3 +181,19 @@ test("a simulated update shows a PATCH, and the page works offline once loaded",
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("importing a Graph synchronizationSchema file replaces the mapping", async () => {
+  const { context, page, errors } = await open();
+  await page.setInputFiles("#import-file", join(HERE, "../../tests/fixtures/graph-schema-sample.json"));
+  await page.waitForSelector("#rows tr[data-target='Username']");
+  assert.equal(await page.inputValue("#preset"), "");
+  assert.match(await page.textContent("#toast"), /Imported graph-schema-sample.json/);
+  // The sample's scope keeps only directory-synced users: the verdict says why it skips.
+  await page.waitForFunction(() => /Skipped/.test(document.querySelector("#verdict").textContent));
+  assert.match(await page.textContent("#verdict"), /out of scope.*dirSyncEnabled/);
+  await page.click("[data-pane=matching]");
+  assert.match(await page.textContent("#pane-matching"), /Username eq/);
+  await page.screenshot({ path: join(ARTIFACTS, "7-imported-schema.png"), fullPage: false });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
