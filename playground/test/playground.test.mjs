@@ -197,3 +197,16 @@ test("importing a Graph synchronizationSchema file replaces the mapping", async 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("Stop terminates the engine worker and a fresh one takes over", async () => {
+  const { context, page, errors } = await open();
+  // The button shows only while an evaluation runs; click it programmatically to exercise
+  // the same terminate-and-restart path a runaway evaluation takes on timeout.
+  await page.$eval("#stop", (b) => b.click());
+  await page.waitForFunction(() => /stopped by you; restarted/.test(document.querySelector("#status").textContent));
+  await setCity(page, "Lisbon");
+  await page.click("[data-pane=steps]");
+  await page.waitForFunction((t) => document.querySelector(`#steps tr[data-target='${t}'] td.value`)?.textContent === '"Lisbon"', LOCALITY);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
