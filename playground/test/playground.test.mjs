@@ -210,3 +210,24 @@ test("Stop terminates the engine worker and a fresh one takes over", async () =>
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("the Graph JSON view edits the same mapping", async () => {
+  const { context, page, errors } = await open();
+  await page.click("#tab-graph");
+  const json = await page.inputValue("#graph");
+  assert.match(json, /"synchronizationRules"/);
+  const edited = JSON.parse(json);
+  const om = edited.schema.synchronizationRules[0].objectMappings.find((o) => o.sourceObjectName === "User");
+  const am = om.attributeMappings.find((a) => a.targetAttributeName === LOCALITY);
+  am.source = { expression: 'Join(", ", [city], [country])', type: "Function" };
+  await page.fill("#graph", JSON.stringify(edited, null, 2));
+  await page.click("#graph-apply");
+  await page.click("#tab-table");
+  await page.waitForFunction((t) => document.querySelector(`#rows tr[data-target='${t}'] td.c-expr textarea`)?.value.startsWith("Join"), LOCALITY);
+  await page.click("[data-pane=steps]");
+  await page.waitForFunction((t) => document.querySelector(`#steps tr[data-target='${t}'] td.value`)?.textContent === '"London, United Kingdom"', LOCALITY);
+  await page.click("#tab-graph");
+  await page.screenshot({ path: join(ARTIFACTS, "8-graph-json.png"), fullPage: false });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
