@@ -26,3 +26,5 @@ cargo test --quiet --test entra_conformance --test scim_conformance --test golde
   | grep -E '^(  )?[A-Za-z0-9_.-]+(\.toml|\.json)?:? .*[0-9]+/[0-9]+|^total|^  [a-z0-9]+ +[0-9]+ cases'
 echo "== proxy e2e (worker in workerd, scim2-server upstream)"
 bash scripts/test-proxy.sh
+echo "== npm package + playground (wasm build, packed tarball, node:test, Chromium)"
+bash scripts/test-pkg.sh
