@@ -363,6 +363,30 @@ impl Proxy {
                 now_ms,
                 false,
             ),
+            (true, "POST", Some(i), Some(mut b)) if i == ".search" => {
+                // RFC 7644 §3.4.3: the query in the body, translated like a GET's.
+                if let Some(o) = b.as_object_mut() {
+                    for (k, v) in o.iter_mut() {
+                        let Some(text) = v.as_str() else { continue };
+                        if k == "filter" {
+                            *v = Json::String(
+                                rewrite::translate_filter(text, rules, &cfg.client_compat)
+                                    .map_err(|e| error_response(&e))?,
+                            );
+                        } else if k == "sortBy" {
+                            *v = Json::String(rewrite::translate_attribute_list(text, rules));
+                        }
+                    }
+                }
+                ctx.id = None;
+                self.send(
+                    ctx,
+                    up("POST", url, Some(&b)),
+                    State::Forward(Expect::List),
+                    now_ms,
+                    false,
+                )
+            }
             (true, "POST", None, Some(b)) => {
                 let app = rewrite::map_resource(&b, rules, Dir::ToApp, &opts)
                     .map_err(|e| error_response(&e))?;

@@ -899,9 +899,18 @@ mod tests {
         let g = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group",
             "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],
             "displayName": "g", "members": [{"$ref": null, "value": "u"}], "title": null});
-        let out = map_resource(&g, &ResourceRules::default(), Dir::ToApp, &EvalOptions::default()).unwrap();
-        assert_eq!(out, json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
-            "displayName": "g", "members": [{"value": "u"}]}));
+        let out = map_resource(
+            &g,
+            &ResourceRules::default(),
+            Dir::ToApp,
+            &EvalOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "displayName": "g", "members": [{"value": "u"}]})
+        );
     }
 
     #[test]
