@@ -20,7 +20,9 @@ fn user(i: usize) -> Value {
         "roles": [], "title": "Countess"
     });
     // Pad to ~5 KB with entitlement values, as a large tenant's user might carry.
-    let ents: Vec<Value> = (0..40).map(|k| json!({"value": format!("entitlement-{k:03}-{}", "x".repeat(80))})).collect();
+    let ents: Vec<Value> = (0..40)
+        .map(|k| json!({"value": format!("entitlement-{k:03}-{}", "x".repeat(80))}))
+        .collect();
     u["entitlements"] = Value::Array(ents);
     u
 }
@@ -32,7 +34,11 @@ fn run(p: &mut Proxy, req: Request, answers: &[FetchOutcome]) -> u16 {
         match step {
             Step::Respond(r, _) => return r.status,
             Step::Fetch(_, pending) => {
-                step = p.resume(pending, answers.get(i).cloned().unwrap_or(FetchOutcome::Timeout), 0);
+                step = p.resume(
+                    pending,
+                    answers.get(i).cloned().unwrap_or(FetchOutcome::Timeout),
+                    0,
+                );
                 i += 1;
             }
         }
@@ -42,7 +48,10 @@ fn run(p: &mut Proxy, req: Request, answers: &[FetchOutcome]) -> u16 {
 fn main() {
     let secrets = |n: &str| Some(format!("{n}-value"));
     let cfg = |preset: &str| {
-        Config::from_json(&json!({"preset": preset, "upstream": {"url": "http://app/v2", "auth": {"type": "bearer", "secret": "UP"}}, "inbound": {"tokens": ["IN"]}}), &secrets)
+        Config::from_json(
+            &json!({"preset": preset, "upstream": {"url": "http://app/v2", "auth": {"type": "bearer", "secret": "UP"}}, "inbound": {"tokens": ["IN"]}}),
+            &secrets,
+        )
     };
     let u = user(1);
     let body = serde_json::to_vec(&u).unwrap_or_default();
@@ -50,11 +59,15 @@ fn main() {
     let mut stored = u.clone();
     stored["id"] = json!("abc");
     stored["meta"] = json!({"resourceType": "User", "location": "http://app/v2/Users/abc", "version": "W/\"1\""});
-    let ok = |status: u16, v: Option<&Value>| FetchOutcome::Response(Response {
-        status,
-        headers: vec![("Content-Type".into(), "application/scim+json".into())],
-        body: v.map(|v| serde_json::to_vec(v).unwrap_or_default()).unwrap_or_default(),
-    });
+    let ok = |status: u16, v: Option<&Value>| {
+        FetchOutcome::Response(Response {
+            status,
+            headers: vec![("Content-Type".into(), "application/scim+json".into())],
+            body: v
+                .map(|v| serde_json::to_vec(v).unwrap_or_default())
+                .unwrap_or_default(),
+        })
+    };
     let patch_direct = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [
         {"op": "Replace", "path": "active", "value": "False"}, {"op": "Replace", "path": "title", "value": "Lady"}]});
     let patch_rmw = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [
@@ -64,12 +77,34 @@ fn main() {
     for preset in ["generic", "webex"] {
         let mut p = Proxy::new(cfg(preset));
         let cases: Vec<(&str, &str, &str, Vec<u8>, Vec<FetchOutcome>)> = vec![
-            ("create", "POST", "/Users", body.clone(), vec![ok(201, Some(&stored))]),
-            ("patch direct", "PATCH", "/Users/abc", serde_json::to_vec(&patch_direct).unwrap_or_default(), vec![ok(204, None)]),
-            ("patch read-modify-write", "PATCH", "/Users/abc", serde_json::to_vec(&patch_rmw).unwrap_or_default(), vec![ok(200, Some(&stored)), ok(204, None)]),
+            (
+                "create",
+                "POST",
+                "/Users",
+                body.clone(),
+                vec![ok(201, Some(&stored))],
+            ),
+            (
+                "patch direct",
+                "PATCH",
+                "/Users/abc",
+                serde_json::to_vec(&patch_direct).unwrap_or_default(),
+                vec![ok(204, None)],
+            ),
+            (
+                "patch read-modify-write",
+                "PATCH",
+                "/Users/abc",
+                serde_json::to_vec(&patch_rmw).unwrap_or_default(),
+                vec![ok(200, Some(&stored)), ok(204, None)],
+            ),
         ];
         for (name, method, path, b, answers) in cases {
-            let mk = || Request::new(method, &format!("https://edge/scim/v2{path}")).header("Authorization", "Bearer IN-value").body(b.clone());
+            let mk = || {
+                Request::new(method, &format!("https://edge/scim/v2{path}"))
+                    .header("Authorization", "Bearer IN-value")
+                    .body(b.clone())
+            };
             let status = run(&mut p, mk(), &answers);
             for _ in 0..200 {
                 run(&mut p, mk(), &answers);

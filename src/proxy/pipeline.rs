@@ -55,6 +55,8 @@ struct Ctx {
     dry_run: bool,
     /// The client's base URL (`https://edge/t/acme/scim/v2`).
     client_base: String,
+    /// The client's query string, translated (for the final write of read-modify-write).
+    query: String,
 }
 
 #[derive(Debug)]
@@ -307,6 +309,7 @@ impl Proxy {
                 *v = rewrite::translate_attribute_list(v, rules);
             }
         }
+        ctx.query = http::build_query(&pairs);
         let with_query = |u: &str| {
             if pairs.is_empty() {
                 u.to_string()
@@ -360,6 +363,30 @@ impl Proxy {
                 now_ms,
                 false,
             ),
+            (true, "POST", Some(i), Some(mut b)) if i == ".search" => {
+                // RFC 7644 §3.4.3: the query in the body, translated like a GET's.
+                if let Some(o) = b.as_object_mut() {
+                    for (k, v) in o.iter_mut() {
+                        let Some(text) = v.as_str() else { continue };
+                        if k == "filter" {
+                            *v = Json::String(
+                                rewrite::translate_filter(text, rules, &cfg.client_compat)
+                                    .map_err(|e| error_response(&e))?,
+                            );
+                        } else if k == "sortBy" {
+                            *v = Json::String(rewrite::translate_attribute_list(text, rules));
+                        }
+                    }
+                }
+                ctx.id = None;
+                self.send(
+                    ctx,
+                    up("POST", url, Some(&b)),
+                    State::Forward(Expect::List),
+                    now_ms,
+                    false,
+                )
+            }
             (true, "POST", None, Some(b)) => {
                 let app = rewrite::map_resource(&b, rules, Dir::ToApp, &opts)
                     .map_err(|e| error_response(&e))?;
@@ -379,7 +406,7 @@ impl Proxy {
                 } else {
                     self.send(
                         ctx,
-                        up("POST", url, Some(&app)),
+                        up("POST", with_query(&url), Some(&app)),
                         State::Forward(Expect::Resource),
                         now_ms,
                         false,
@@ -392,7 +419,7 @@ impl Proxy {
                 ctx.changed = rewrite::changed_attributes(&app);
                 self.send(
                     ctx,
-                    up("PUT", url, Some(&app)),
+                    up("PUT", with_query(&url), Some(&app)),
                     State::Forward(Expect::Resource),
                     now_ms,
                     false,
@@ -407,7 +434,7 @@ impl Proxy {
                         ctx.changed = rewrite::changed_attributes(&app);
                         self.send(
                             ctx,
-                            up("PATCH", url, Some(&app)),
+                            up("PATCH", with_query(&url), Some(&app)),
                             State::Forward(Expect::Patch { retry: None }),
                             now_ms,
                             false,
@@ -436,7 +463,7 @@ impl Proxy {
                 }
                 self.send(
                     ctx,
-                    up("DELETE", url, None),
+                    up("DELETE", with_query(&url), None),
                     State::Forward(Expect::Delete),
                     now_ms,
                     false,
@@ -857,9 +884,13 @@ impl Proxy {
             // RFC 7644 §3.14: only apply if nobody changed the resource since the read.
             headers.push(("If-Match".into(), e));
         }
+        let mut url = self.item_url(&cfg, ctx);
+        if !ctx.query.is_empty() {
+            url = format!("{url}?{}", ctx.query);
+        }
         let req = UpstreamRequest {
             method: "PATCH".into(),
-            url: self.item_url(&cfg, ctx),
+            url,
             headers,
             body: Some(serde_json::to_vec(&body).unwrap_or_default()),
             timeout_ms: cfg.timeout_ms,

@@ -206,6 +206,7 @@ pub fn map_resource(
     let mut obj = src.clone();
     if dir == Dir::ToApp {
         strip_nulls(&mut obj);
+        drop_empty_schema_urns(&mut obj);
     }
     if rules.is_identity() {
         return Ok(Json::Object(obj));
@@ -263,6 +264,20 @@ fn strip_nulls_in(v: &mut Json) {
         Json::Object(m) => strip_nulls(m),
         Json::Array(a) => a.iter_mut().for_each(strip_nulls_in),
         _ => {}
+    }
+}
+
+/// Drops extension URNs from `schemas` when the body carries no attribute of theirs:
+/// Entra lists `…/ADSCIM/2.0/Group` on every group (spec §4.2) and strict apps refuse
+/// extensions they do not know. Core schemas stay.
+fn drop_empty_schema_urns(obj: &mut Map<String, Json>) {
+    let keys: Vec<String> = obj.keys().map(|k| k.to_ascii_lowercase()).collect();
+    if let Some(Json::Array(s)) = obj.get_mut("schemas") {
+        s.retain(|u| {
+            u.as_str().is_some_and(|u| {
+                crate::proxy::config::is_core_urn(u) || keys.contains(&u.to_ascii_lowercase())
+            })
+        });
     }
 }
 
@@ -877,6 +892,25 @@ mod tests {
             PatchPlan::ReadModifyWrite
         );
         assert!(plan_patch(&json!({"Operations": 3}), &r, &e, &s).is_err());
+    }
+
+    #[test]
+    fn entra_group_shape_cleaned() {
+        let g = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group",
+            "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],
+            "displayName": "g", "members": [{"$ref": null, "value": "u"}], "title": null});
+        let out = map_resource(
+            &g,
+            &ResourceRules::default(),
+            Dir::ToApp,
+            &EvalOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "displayName": "g", "members": [{"value": "u"}]})
+        );
     }
 
     #[test]

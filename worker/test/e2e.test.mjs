@@ -7,7 +7,7 @@
 // Every process is started in its own group and killed by PID in `after`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,6 +41,9 @@ function start(cmd, args, opts = {}) {
 function stop(p) {
   try { process.kill(-p.pid, 'SIGTERM'); } catch { /* already gone */ }
 }
+// Also when the runner is interrupted or crashes: never leave a server behind.
+process.on('exit', () => { for (const p of procs) stop(p); });
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
 
 async function waitFor(url, headers = {}, ms = 90_000) {
   const t0 = Date.now();
@@ -228,13 +231,19 @@ test('untranslatable or malformed filter → 400 invalidFilter', async () => {
 });
 
 function runScim2Tester(url, token) {
+  // stdin must be closed: the CLI reads a body from a non-TTY stdin.
   return new Promise((resolve) => {
-    execFile(join(ROOT, '.venv/bin/scim2'), ['--url', url, 'test'], {
+    const p = spawn(join(ROOT, '.venv/bin/scim2'), ['--url', url, 'test'], {
       env: { ...process.env, SCIM_CLI_HEADERS: `Authorization: Bearer ${token}`, NO_COLOR: '1' },
-      maxBuffer: 16 << 20, timeout: 300_000,
-    }, (err, stdout, stderr) => {
-      const out = `${stdout}\n${stderr}`;
-      const count = (w) => (out.match(new RegExp(`\\b${w}\\b`, 'g')) ?? []).length;
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.stderr.on('data', (d) => { out += d; });
+    const timer = setTimeout(() => p.kill('SIGKILL'), 300_000);
+    p.on('close', () => {
+      clearTimeout(timer);
+      const count = (w) => out.split('\n').filter((l) => l.startsWith(`${w} `)).length;
       resolve({ success: count('SUCCESS'), error: count('ERROR'), out });
     });
   });

@@ -444,3 +444,12 @@ fn tenant_routes_and_log_names() {
     let (r, _) = respond(p.handle(Request::new("GET", "https://edge.example/other"), 0));
     assert_eq!(r.status, 404);
 }
+
+#[test]
+fn search_posts_translate_the_filter() {
+    let mut p = proxy_with(json!({"resources": {"User": {"renames": {"userName": "login"}}}}));
+    let (up, _) = fetch(p.handle(req("POST", "/Users/.search", Some(json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": "userName eq \"a\""}))), 0));
+    assert_eq!(up.url, format!("{UP}/Users/.search"));
+    let sent: Json = serde_json::from_slice(up.body.as_ref().unwrap()).unwrap();
+    assert_eq!(sent["filter"], "login eq \"a\"");
+}
