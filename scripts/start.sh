@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job: the scimmap edge proxy (the Worker in workerd, `wrangler dev`) in front of
 # a local SCIM app (PyPI scim2-server), both on 127.0.0.1, with an app preset on built-in
-# defaults. Prints the Tenant URL to give Entra and a curl that provisions a user the way
-# Entra does, then runs until Ctrl-C.
+# defaults, and the playground served by the same worker at /playground. Prints the Tenant
+# URL to give Entra, the playground URL and a curl that provisions a user the way Entra
+# does, then runs until Ctrl-C.
 #
 #   bash scripts/start.sh                  # generic preset; Ctrl-C to stop
 #   PRESET=webex bash scripts/start.sh     # another proxy preset (generic, webex, genesys)
@@ -29,9 +30,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if [ ! -f worker/build/index.js ] || [ -n "$(find src worker/src presets -newer worker/build/index.js -print -quit)" ]; then
+if [ ! -f worker/build/index.js ] || [ -n "$(find src worker/src presets Cargo.lock -newer worker/build/index.js -print -quit)" ]; then
   echo "== building the worker (worker-build --release worker)"
   worker-build --release worker >"$TMP/build.log" 2>&1 || { cat "$TMP/build.log"; exit 1; }
+fi
+
+if [ ! -f playground/dist/index.html ] || [ -n "$(find src pkg/src playground/src presets -newer playground/dist/index.html -print -quit)" ]; then
+  echo "== building the npm package and the playground (pkg/build.sh, playground/build.sh)"
+  { bash pkg/build.sh && bash playground/build.sh; } >"$TMP/playground.log" 2>&1 || { cat "$TMP/playground.log"; exit 1; }
 fi
 
 echo "== scim2-server on 127.0.0.1:$SCIM_PORT"
@@ -42,7 +48,7 @@ PIDS+=("$!")
 printf 'INBOUND_TOKEN=%s\nUPSTREAM_TOKEN=%s\n' "$IN_TOKEN" "$UP_TOKEN" >"$TMP/.env"
 CONFIG="{\"preset\": \"$PRESET\", \"upstream\": {\"url\": \"http://127.0.0.1:$SCIM_PORT/v2\", \"auth\": {\"type\": \"bearer\", \"secret\": \"UPSTREAM_TOKEN\"}}, \"inbound\": {\"tokens\": [\"INBOUND_TOKEN\"]}}"
 echo "== worker (preset $PRESET) in workerd on 127.0.0.1:$WORKER_PORT"
-setsid worker/node_modules/.bin/wrangler dev -c wrangler.nobuild.toml --ip 127.0.0.1 --port "$WORKER_PORT" \
+setsid worker/node_modules/.bin/wrangler dev -c wrangler.local.toml --ip 127.0.0.1 --port "$WORKER_PORT" \
   --inspector-port "$((WORKER_PORT + 1))" --env-file "$TMP/.env" --var "SCIMMAP_CONFIG:$CONFIG" \
   --show-interactive-dev-session=false >"$TMP/worker.log" 2>&1 &
 PIDS+=("$!")
@@ -62,6 +68,7 @@ scimmap proxy is up.
   Tenant URL (give this to Entra):  $URL
   Secret Token:                     $IN_TOKEN
   upstream (scim2-server):          http://127.0.0.1:$SCIM_PORT/v2  (its token stays inside the worker)
+  playground:                       http://127.0.0.1:$WORKER_PORT/playground/
 
 Provision a user the way Entra does:
   curl -s -X POST '$URL/Users' -H 'Authorization: Bearer $IN_TOKEN' \\
@@ -78,6 +85,9 @@ if [ "${START_ONCE:-0}" = 1 ]; then
   found=$(curl -s "$URL/Users?filter=userName%20eq%20%22Test_User_00aa00aa@contoso.com%22" -H "Authorization: Bearer $IN_TOKEN")
   echo "$found"
   echo "$found" | grep -q '"totalResults": *1' || { echo "query failed"; exit 1; }
+  page=$(curl -s -L "http://127.0.0.1:$WORKER_PORT/playground")
+  echo "$page" | grep -q '<title>scimmap playground' || { echo "the playground is not served at /playground/"; exit 1; }
+  echo "playground served at /playground/"
   echo "== log lines:"; grep '^{"requestId"' "$TMP/worker.log" || true
   exit 0
 fi

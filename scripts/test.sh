@@ -28,3 +28,6 @@ echo "== proxy e2e (worker in workerd, scim2-server upstream)"
 bash scripts/test-proxy.sh
 echo "== npm package + playground (wasm build, packed tarball, node:test, Chromium)"
 bash scripts/test-pkg.sh
+echo "== the main job, once (README's start command with START_ONCE=1: proxy + scim2-server + playground)"
+START_ONCE=1 bash scripts/start.sh > "${TMPDIR:-/tmp}/scimmap-start-once.log" 2>&1 || { cat "${TMPDIR:-/tmp}/scimmap-start-once.log"; exit 1; }
+echo "   start.sh: a user provisioned through the proxy and the playground served at /playground/"

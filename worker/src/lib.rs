@@ -65,9 +65,15 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
             .strip_prefix("/playground")
             .filter(|r| r.is_empty() || r.starts_with('/'));
         return match (asset, env.assets("ASSETS")) {
+            // The page uses relative URLs, so it must be addressed as a folder.
+            (Some(""), Ok(_)) => {
+                let mut u = url.clone();
+                u.set_path("/playground/");
+                Response::redirect(u)
+            }
             (Some(rest), Ok(assets)) => {
                 let mut u = url.clone();
-                u.set_path(if rest.is_empty() { "/" } else { rest });
+                u.set_path(rest);
                 assets.fetch(u.to_string(), None).await
             }
             _ => Response::error("not found", 404),
