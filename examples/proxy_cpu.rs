@@ -3,6 +3,7 @@
 //! handle → fetch → resume → respond cycle with the upstream answer supplied in memory.
 //!
 //! `cargo run --release --example proxy_cpu`
+#![allow(clippy::indexing_slicing)] // test-style harness: JSON built here always has these keys
 use scimmap::proxy::{Config, FetchOutcome, Proxy, Request, Response, Step};
 use serde_json::{json, Value};
 use std::time::Instant;
