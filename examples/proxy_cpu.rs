@@ -8,6 +8,9 @@ use scimmap::proxy::{Config, FetchOutcome, Proxy, Request, Response, Step};
 use serde_json::{json, Value};
 use std::time::Instant;
 
+/// Name, method, path, body, upstream answers.
+type Case = (&'static str, &'static str, &'static str, Vec<u8>, Vec<FetchOutcome>);
+
 fn user(i: usize) -> Value {
     let mut u = json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
@@ -77,7 +80,7 @@ fn main() {
     let n = 3000;
     for preset in ["generic", "webex"] {
         let mut p = Proxy::new(cfg(preset));
-        let cases: Vec<(&str, &str, &str, Vec<u8>, Vec<FetchOutcome>)> = vec![
+        let cases: Vec<Case> = vec![
             (
                 "create",
                 "POST",
