@@ -9,7 +9,13 @@ use serde_json::{json, Value};
 use std::time::Instant;
 
 /// Name, method, path, body, upstream answers.
-type Case = (&'static str, &'static str, &'static str, Vec<u8>, Vec<FetchOutcome>);
+type Case = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Vec<u8>,
+    Vec<FetchOutcome>,
+);
 
 fn user(i: usize) -> Value {
     let mut u = json!({
