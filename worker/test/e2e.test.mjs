@@ -254,6 +254,9 @@ function runScim2Tester(url, token) {
 test('scim2-tester: through the proxy passes at least what it passes directly', async () => {
   const direct = await runScim2Tester(UP, UP_TOKEN);
   const proxied = await runScim2Tester(PROXY, IN_TOKEN);
+  // Kept for comparison when the counts differ.
+  writeFileSync(join(tmpdir(), 'scimmap-scim2-tester-direct.txt'), direct.out);
+  writeFileSync(join(tmpdir(), 'scimmap-scim2-tester-proxy.txt'), proxied.out);
   console.log(`# scim2-tester direct: ${direct.success} SUCCESS / ${direct.error} ERROR; through the proxy: ${proxied.success} SUCCESS / ${proxied.error} ERROR`);
   assert.ok(direct.success > 0, direct.out.slice(0, 2000));
   if (proxied.success < direct.success) {

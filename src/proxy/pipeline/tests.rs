@@ -463,3 +463,19 @@ fn discovery_writes_are_405_even_without_a_body() {
         assert_eq!(r.get_header("Allow"), Some("GET"));
     }
 }
+
+#[test]
+fn root_search_only_without_renames() {
+    let mut p = proxy_with(json!({}));
+    let (up, _) = fetch(p.handle(
+        req("POST", "/.search", Some(json!({"filter": "userName pr"}))),
+        0,
+    ));
+    assert_eq!(up.url, format!("{UP}/.search"));
+    let mut p = proxy_with(json!({"resources": {"User": {"renames": {"userName": "login"}}}}));
+    let (r, _) = respond(p.handle(
+        req("POST", "/.search", Some(json!({"filter": "userName pr"}))),
+        0,
+    ));
+    assert_eq!(r.status, 501);
+}
