@@ -241,6 +241,40 @@ impl Proxy {
         let segs: Vec<&str> = rt.rest.split('/').filter(|s| !s.is_empty()).collect();
         let kind = match segs.first() {
             None => return Err(err(404, None, "no resource type in the path")),
+            Some(&".search")
+                if segs.len() == 1
+                    && req.method.eq_ignore_ascii_case("POST")
+                    && cfg.users.is_identity()
+                    && cfg.groups.is_identity() =>
+            {
+                // RFC 7644 §3.4.3 search across resource types: one filter cannot be
+                // translated into two vocabularies, so only without renames/transforms.
+                if depth_exceeds(&req.body, cfg.max_depth) {
+                    return Err(err(
+                        400,
+                        Some(ScimType::InvalidSyntax),
+                        "body nested too deep",
+                    ));
+                }
+                let b: Json = serde_json::from_slice(&req.body).map_err(|e| {
+                    err(
+                        400,
+                        Some(ScimType::InvalidSyntax),
+                        format!("body is not JSON: {e}"),
+                    )
+                })?;
+                let up = UpstreamRequest {
+                    method: "POST".into(),
+                    url: format!("{}/.search", cfg.upstream_url),
+                    headers: vec![
+                        ("Accept".into(), SCIM_JSON.into()),
+                        ("Content-Type".into(), SCIM_JSON.into()),
+                    ],
+                    body: Some(serde_json::to_vec(&b).unwrap_or_default()),
+                    timeout_ms: cfg.timeout_ms,
+                };
+                return Ok(self.send(ctx, up, State::Forward(Expect::List), now_ms, false));
+            }
             Some(s)
                 if s.eq_ignore_ascii_case("Bulk")
                     || s.eq_ignore_ascii_case("Me")
@@ -262,6 +296,18 @@ impl Proxy {
             return Err(err(404, None, "path too deep"));
         }
         let method = req.method.to_ascii_uppercase();
+        let is_resource = matches!(kind, ResourceKind::Users | ResourceKind::Groups);
+        if !is_resource && method != "GET" {
+            // RFC 7644 §4: discovery endpoints are read-only; answered before any body
+            // parsing so the status is 405 whatever the body.
+            let mut r = err(
+                405,
+                None,
+                format!("{method} is not allowed on /{}", kind.as_str()),
+            );
+            r.headers.push(("Allow".into(), "GET".into()));
+            return Err(r);
+        }
         let body: Option<Json> = if matches!(method.as_str(), "POST" | "PUT" | "PATCH") {
             if depth_exceeds(&req.body, cfg.max_depth) {
                 return Err(err(
@@ -297,7 +343,6 @@ impl Proxy {
             url.push('/');
             url.push_str(i);
         }
-        let is_resource = matches!(kind, ResourceKind::Users | ResourceKind::Groups);
         for (k, v) in pairs.iter_mut() {
             if !is_resource {
                 break;

@@ -453,3 +453,29 @@ fn search_posts_translate_the_filter() {
     let sent: Json = serde_json::from_slice(up.body.as_ref().unwrap()).unwrap();
     assert_eq!(sent["filter"], "login eq \"a\"");
 }
+
+#[test]
+fn discovery_writes_are_405_even_without_a_body() {
+    let mut p = proxy_with(json!({}));
+    for m in ["POST", "PUT", "PATCH", "DELETE"] {
+        let (r, _) = respond(p.handle(req(m, "/ServiceProviderConfig", None), 0));
+        assert_eq!(r.status, 405, "{m}");
+        assert_eq!(r.get_header("Allow"), Some("GET"));
+    }
+}
+
+#[test]
+fn root_search_only_without_renames() {
+    let mut p = proxy_with(json!({}));
+    let (up, _) = fetch(p.handle(
+        req("POST", "/.search", Some(json!({"filter": "userName pr"}))),
+        0,
+    ));
+    assert_eq!(up.url, format!("{UP}/.search"));
+    let mut p = proxy_with(json!({"resources": {"User": {"renames": {"userName": "login"}}}}));
+    let (r, _) = respond(p.handle(
+        req("POST", "/.search", Some(json!({"filter": "userName pr"}))),
+        0,
+    ));
+    assert_eq!(r.status, 501);
+}
