@@ -1,0 +1,55 @@
+//! Mapping apply + simulate never panic, for any source object and any mapping.
+//!
+//! Input, as text: `<head>\n<source JSON>[\n<current JSON>]`. `head` is a preset name
+//! (`webex`, …) or a mapping in any accepted form (compact, preset file, Graph schema) on
+//! one line; anything else selects a preset by its length, so no input is wasted.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use scimmap::entra::EvalOptions;
+use scimmap::mapping::simulate::{simulate, Options};
+use scimmap::mapping::{presets, Mapping, Mode};
+use serde_json::Value as Json;
+
+fuzz_target!(|data: &[u8]| {
+    let src = String::from_utf8_lossy(data);
+    let (head, rest) = src.split_once('\n').unwrap_or((&src, ""));
+    let (source, current) = rest.split_once('\n').unwrap_or((rest, ""));
+    let mapping = match presets::find(head.trim()) {
+        Some(p) => p.load().ok(),
+        None => Mapping::from_str_json(head).ok(),
+    };
+    let mapping = match mapping {
+        Some(m) => m,
+        None => {
+            let all = presets::PRESETS;
+            let Some(p) = all.get(head.len() % all.len()) else { return };
+            let Ok(m) = p.load() else { return };
+            m
+        }
+    };
+    let source: Json = serde_json::from_str(source).unwrap_or_else(|_| Json::String(source.into()));
+    let current: Option<Json> = serde_json::from_str(current).ok();
+    let eval = EvalOptions {
+        now: chrono::DateTime::from_timestamp(1_700_000_000, 0),
+        seed: Some(1),
+        ..EvalOptions::default()
+    };
+    for object in [Some("User"), Some("Group"), None] {
+        let Ok(compiled) = mapping.compile(object) else { continue };
+        for mode in [Mode::Create, Mode::Update] {
+            let _ = compiled.apply(&source, mode, &eval);
+        }
+        for flag in [false, true] {
+            let opts = Options {
+                aad_opt_scim062020: flag,
+                cannot_create: object.is_some_and(|o| !mapping.capability(o, "create")),
+                cannot_delete: object.is_some_and(|o| !mapping.capability(o, "delete")),
+                eval: eval.clone(),
+                ..Options::default()
+            };
+            let _ = simulate(&compiled, &source, current.as_ref(), &opts);
+            let deleted = Options { hard_deleted: true, ..opts };
+            let _ = simulate(&compiled, &source, current.as_ref(), &deleted);
+        }
+    }
+});
