@@ -85,7 +85,11 @@ fn bench(c: &mut Criterion) {
             })
         });
         g.bench_function(format!("{name}_apply"), |b| {
-            b.iter(|| compiled.apply(black_box(&user), Mode::Create, &opts).unwrap())
+            b.iter(|| {
+                compiled
+                    .apply(black_box(&user), Mode::Create, &opts)
+                    .unwrap()
+            })
         });
     }
     g.finish();

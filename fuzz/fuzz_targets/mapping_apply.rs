@@ -9,23 +9,37 @@ use scimmap::entra::EvalOptions;
 use scimmap::mapping::simulate::{simulate, Options};
 use scimmap::mapping::{presets, Mapping, Mode};
 use serde_json::Value as Json;
+use std::sync::OnceLock;
+
+/// The presets, loaded once: parsing their JSON on every input would dominate the run.
+fn presets_loaded() -> &'static [(&'static str, Mapping)] {
+    static LOADED: OnceLock<Vec<(&'static str, Mapping)>> = OnceLock::new();
+    LOADED.get_or_init(|| {
+        presets::PRESETS
+            .iter()
+            .filter_map(|p| Some((p.name, p.load().ok()?)))
+            .collect()
+    })
+}
 
 fuzz_target!(|data: &[u8]| {
     let src = String::from_utf8_lossy(data);
     let (head, rest) = src.split_once('\n').unwrap_or((&src, ""));
     let (source, current) = rest.split_once('\n').unwrap_or((rest, ""));
-    let mapping = match presets::find(head.trim()) {
-        Some(p) => p.load().ok(),
-        None => Mapping::from_str_json(head).ok(),
-    };
-    let mapping = match mapping {
-        Some(m) => m,
-        None => {
-            let all = presets::PRESETS;
-            let Some(p) = all.get(head.len() % all.len()) else { return };
-            let Ok(m) = p.load() else { return };
-            m
-        }
+    let loaded = presets_loaded();
+    let parsed;
+    let mapping = match loaded.iter().find(|(n, _)| n.eq_ignore_ascii_case(head.trim())) {
+        Some((_, m)) => m,
+        None => match Mapping::from_str_json(head) {
+            Ok(m) => {
+                parsed = m;
+                &parsed
+            }
+            Err(_) => match loaded.get(head.len() % loaded.len().max(1)) {
+                Some((_, m)) => m,
+                None => return,
+            },
+        },
     };
     let source: Json = serde_json::from_str(source).unwrap_or_else(|_| Json::String(source.into()));
     let current: Option<Json> = serde_json::from_str(current).ok();
