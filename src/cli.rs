@@ -196,19 +196,33 @@ fn parse_options(args: &[String], allowed: &[&str]) -> Result<Options, String> {
     Ok(o)
 }
 
-/// `scimmap eval EXPR [--input FILE|-] [--now RFC3339] [--seed N] [--json-errors]`.
-pub fn eval(args: &[String], io: &mut Io<'_>) -> i32 {
-    let o = match parse_options(args, &["--input", "--now", "--seed", "--json-errors"]) {
-        Ok(o) => o,
-        Err(m) => return usage_error(io, &m),
-    };
+/// The options of an expression command and its expression, or the exit code when there
+/// is nothing to run (usage error, `--help`, no expression).
+fn expression_command(
+    args: &[String],
+    allowed: &[&str],
+    command: &str,
+    io: &mut Io<'_>,
+) -> Result<(Options, String), i32> {
+    let o = parse_options(args, allowed).map_err(|m| usage_error(io, &m))?;
     if o.help {
         let _ = io.stdout.write_all(USAGE.as_bytes());
-        return EXIT_OK;
+        return Err(EXIT_OK);
     }
-    let Some(src) = o.expr.as_deref() else {
-        return usage_error(io, "`eval` needs an expression");
+    let Some(src) = o.expr.clone() else {
+        return Err(usage_error(io, &format!("`{command}` needs an expression")));
     };
+    Ok((o, src))
+}
+
+/// `scimmap eval EXPR [--input FILE|-] [--now RFC3339] [--seed N] [--json-errors]`.
+pub fn eval(args: &[String], io: &mut Io<'_>) -> i32 {
+    let allowed = ["--input", "--now", "--seed", "--json-errors"];
+    let (o, src) = match expression_command(args, &allowed, "eval", io) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let src = src.as_str();
     let expr = match Expression::parse(src) {
         Ok(e) => e,
         Err(e) => {
@@ -266,17 +280,11 @@ pub fn check_command(args: &[String], io: &mut Io<'_>) -> i32 {
             "`check --schema` and `check --preset` are not available in this build yet",
         );
     }
-    let o = match parse_options(args, &["--json-errors"]) {
-        Ok(o) => o,
-        Err(m) => return usage_error(io, &m),
+    let (o, src) = match expression_command(args, &["--json-errors"], "check", io) {
+        Ok(x) => x,
+        Err(code) => return code,
     };
-    if o.help {
-        let _ = io.stdout.write_all(USAGE.as_bytes());
-        return EXIT_OK;
-    }
-    let Some(src) = o.expr.as_deref() else {
-        return usage_error(io, "`check` needs an expression");
-    };
+    let src = src.as_str();
     let mut tree = match parse_tree(src, &Limits::default()) {
         Ok(t) => t,
         Err(e) => {

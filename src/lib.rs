@@ -17,6 +17,7 @@ pub mod limits;
 pub mod mapping;
 pub mod scim;
 pub mod span;
+pub mod suggest;
 mod syntax;
 
 pub use diagnostic::{Diagnostic, ParseError, Severity};

@@ -497,3 +497,25 @@ fn cli_map_check_presets() {
         assert!(list.stdout.contains(p));
     }
 }
+
+#[test]
+fn targets_are_scim_paths_typed_from_the_scim_schemas() {
+    use scimmap::mapping::target::parse_target;
+    use scimmap::mapping::Kind;
+    use scimmap::scim::schema::ENTERPRISE_USER;
+    let p = parse_target(r#"emails[type eq "work"].value"#).unwrap();
+    assert_eq!(p.to_string(), r#"emails[type eq "work"].value"#);
+    let e = parse_target(r#"emails[type ne "work"].value"#).unwrap_err();
+    assert_eq!(e.code, "invalid-target-path");
+    assert!(e.message.contains("`type eq"), "{}", e.message);
+    assert!(parse_target(r#"emails[type eq "a" or type eq "b"].value"#).is_err());
+    let s = scimmap::scim::Schemas::core();
+    let kind =
+        |urn: Option<&str>, name: &str| Kind::of(s.attribute(urn, name).map(|(d, _)| d).unwrap());
+    assert_eq!(kind(Some(ENTERPRISE_USER), "manager"), Kind::Reference);
+    assert_eq!(kind(None, "members"), Kind::Reference);
+    assert_eq!(kind(None, "groups"), Kind::Complex);
+    assert_eq!(kind(None, "active"), Kind::Boolean);
+    assert_eq!(kind(None, "emails"), Kind::Complex);
+    assert_eq!(kind(None, "profileUrl"), Kind::String);
+}

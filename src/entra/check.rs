@@ -462,66 +462,10 @@ fn is_numeric(s: &str) -> bool {
         }
 }
 
-/// The candidate closest to `name` (case-insensitive optimal-string-alignment distance),
-/// if it is close enough to be a typo: one edit for short names, a third of the length
-/// for longer ones.
+/// The candidate closest to `name`, if it is close enough to be a typo (see
+/// [`crate::suggest::Tolerance::Tight`]).
 pub fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let lower = name.to_lowercase();
-    let limit = if name.chars().count() <= 4 {
-        1
-    } else {
-        (name.chars().count() / 3).max(2)
-    };
-    let mut best: Option<(usize, &'a str)> = None;
-    for c in candidates {
-        let d = distance(&lower, &c.to_lowercase());
-        let better = match best {
-            None => true,
-            Some((bd, _)) => d < bd,
-        };
-        if d <= limit && better {
-            best = Some((d, c));
-        }
-    }
-    best.map(|(_, c)| c)
-}
-
-/// Optimal string alignment distance (Levenshtein plus adjacent transpositions, so `Jion`
-/// is one edit from `Join`).
-fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let w = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * w];
-    let at = |i: usize, j: usize| i * w + j;
-    for i in 0..=a.len() {
-        if let Some(x) = d.get_mut(at(i, 0)) {
-            *x = i;
-        }
-    }
-    for j in 0..=b.len() {
-        if let Some(x) = d.get_mut(at(0, j)) {
-            *x = j;
-        }
-    }
-    let get =
-        |d: &Vec<usize>, i: usize, j: usize| d.get(at(i, j)).copied().unwrap_or(usize::MAX / 2);
-    for (i, ca) in a.iter().enumerate() {
-        for (j, cb) in b.iter().enumerate() {
-            let (i1, j1) = (i + 1, j + 1);
-            let cost = usize::from(ca != cb);
-            let mut v = (get(&d, i, j1) + 1)
-                .min(get(&d, i1, j) + 1)
-                .min(get(&d, i, j) + cost);
-            if i > 0 && j > 0 && a.get(i - 1) == Some(cb) && b.get(j - 1) == Some(ca) {
-                v = v.min(get(&d, i - 1, j - 1) + 1);
-            }
-            if let Some(x) = d.get_mut(at(i1, j1)) {
-                *x = v;
-            }
-        }
-    }
-    get(&d, a.len(), b.len())
+    crate::suggest::closest(name, candidates, crate::suggest::Tolerance::Tight)
 }
 
 #[cfg(test)]
@@ -655,10 +599,7 @@ mod tests {
     }
 
     #[test]
-    fn distances() {
-        assert_eq!(distance("jion", "join"), 1);
-        assert_eq!(distance("", "abc"), 3);
-        assert_eq!(distance("kitten", "sitting"), 3);
+    fn suggestions() {
         assert_eq!(
             suggest("Repalce", ["Replace", "Join"].into_iter()),
             Some("Replace")

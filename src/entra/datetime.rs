@@ -182,6 +182,19 @@ fn parse_offset(c: &mut Cursor<'_>) -> Option<i32> {
     Some(sign * (h as i32 * 3600 + m as i32 * 60))
 }
 
+/// An optional offset, then the end of the input, then the instant.
+fn finish_at(c: &mut Cursor<'_>, date: NaiveDate, time: NaiveTime) -> Option<DateTime<Utc>> {
+    let offset = if c.done() {
+        None
+    } else {
+        Some(parse_offset(c)?)
+    };
+    if !c.done() {
+        return None;
+    }
+    finish(date, time, offset)
+}
+
 fn finish(date: NaiveDate, time: NaiveTime, offset: Option<i32>) -> Option<DateTime<Utc>> {
     let local = NaiveDateTime::new(date, time);
     let off = FixedOffset::east_opt(offset.unwrap_or(0))?;
@@ -239,15 +252,7 @@ fn parse_iso(s: &str) -> Option<DateTime<Utc>> {
         }
     }
     c.skip_ws();
-    let offset = if c.done() {
-        None
-    } else {
-        Some(parse_offset(&mut c)?)
-    };
-    if !c.done() {
-        return None;
-    }
-    finish(date, time, offset)
+    finish_at(&mut c, date, time)
 }
 
 /// US / Entra output: `M/d/yyyy[ h:mm[:ss[.f]][ AM|PM]][ offset]`.
@@ -288,15 +293,7 @@ fn parse_us(s: &str) -> Option<DateTime<Utc>> {
         };
         c.skip_ws();
     }
-    let offset = if c.done() {
-        None
-    } else {
-        Some(parse_offset(&mut c)?)
-    };
-    if !c.done() {
-        return None;
-    }
-    finish(date, time, offset)
+    finish_at(&mut c, date, time)
 }
 
 /// LDAP generalized time: `yyyyMMddHHmmss[.f][Z|±HHmm]`.
@@ -309,18 +306,10 @@ fn parse_generalized(s: &str) -> Option<DateTime<Utc>> {
     let mi = c.digits(2, 2)?;
     let se = c.digits(2, 2)?;
     let nanos = if c.eat('.') { fraction(&mut c)? } else { 0 };
-    let offset = if c.done() {
-        None
-    } else {
-        Some(parse_offset(&mut c)?)
-    };
-    if !c.done() {
-        return None;
-    }
-    finish(
+    finish_at(
+        &mut c,
         NaiveDate::from_ymd_opt(y as i32, mo, d)?,
         NaiveTime::from_hms_nano_opt(h, mi, se, nanos)?,
-        offset,
     )
 }
 

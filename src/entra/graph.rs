@@ -152,6 +152,13 @@ struct Converter {
     table: &'static [Function],
 }
 
+/// A Graph parameter's `key` (`{"key": "source", "value": {...}}`).
+fn key_of<'j>(p: &'j Json, at: &str) -> Result<&'j str, Diagnostic> {
+    p.get("key")
+        .and_then(Json::as_str)
+        .ok_or_else(|| invalid(at, "parameter without a `key`"))
+}
+
 fn invalid(path: &str, message: impl std::fmt::Display) -> Diagnostic {
     let at = if path.is_empty() { "/" } else { path };
     Diagnostic::error(
@@ -316,10 +323,7 @@ impl Converter {
         let mut right = None;
         for (i, p) in params.iter().enumerate() {
             let at = format!("{path}/parameters/{i}");
-            let key = p
-                .get("key")
-                .and_then(Json::as_str)
-                .ok_or_else(|| invalid(&at, "parameter without a `key`"))?;
+            let key = key_of(p, &at)?;
             let value = p
                 .get("value")
                 .ok_or_else(|| invalid(&at, "parameter without a `value`"))?;
@@ -369,10 +373,7 @@ impl Converter {
         let mut bare: Vec<(String, usize)> = Vec::new();
         for (i, p) in params.iter().enumerate() {
             let at = format!("{path}/parameters/{i}");
-            let key = p
-                .get("key")
-                .and_then(Json::as_str)
-                .ok_or_else(|| invalid(&at, "parameter without a `key`"))?;
+            let key = key_of(p, &at)?;
             let pos = position_of(f, key, &mut bare).ok_or_else(|| {
                 Diagnostic::error(
                     "unknown-parameter",

@@ -13,10 +13,10 @@
 
 use crate::diagnostic::ParseError;
 use crate::entra::{EvalError, EvalOptions, Expression, Outcome, Value};
-use crate::mapping::catalog::{self, Attr, Kind};
 use crate::mapping::model::{FlowType, ObjectMapping};
 use crate::mapping::source::expression_text;
-use crate::mapping::target::TargetPath;
+use crate::mapping::target::{canonicalise, core_schema, parse_target, value_slot, Kind};
+use crate::scim::{Path, Schemas};
 use serde_json::{Map, Value as Json};
 
 /// Whether the object is being created or updated in the target.
@@ -85,7 +85,7 @@ pub struct CompiledAttribute {
     /// The target as written in the mapping.
     pub target_text: String,
     /// The parsed target, with names in their canonical spelling when known.
-    pub target: TargetPath,
+    pub target: Path,
     /// The source expression; `None` for mapping type "None".
     pub expr: Option<Expression>,
     /// Default value (create only).
@@ -184,12 +184,12 @@ impl CompiledMapping {
         let mut attributes = Vec::new();
         for am in &model.attribute_mappings {
             let text = am.target_attribute_name.clone();
-            let mut target = TargetPath::parse(&text).map_err(|e| MappingError::Target {
+            let mut target = parse_target(&text).map_err(|d| MappingError::Target {
                 target: text.clone(),
-                message: e.message,
+                message: d.message,
             })?;
             let (kind, multi) = if scim {
-                canonicalise(&target_object, &mut target)
+                canonicalise(crate::scim::core_schemas(), &target_object, &mut target)
             } else {
                 (None, false)
             };
@@ -235,7 +235,11 @@ impl CompiledMapping {
         mode: Mode,
         opts: &EvalOptions<'_>,
     ) -> Result<Applied, MappingError> {
-        let mut body = Map::new();
+        let mut body = Json::Object(Map::new());
+        // Names and types were resolved against the schema at compile time; writing is
+        // structural, so no schema here (a non-SCIM target keeps its names as written, and a
+        // value the app would reject is the app's to report, as with Entra).
+        let structural = Schemas::empty();
         let mut steps = Vec::new();
         let mut written = Vec::new();
         let mut urns: Vec<String> = Vec::new();
@@ -278,13 +282,19 @@ impl CompiledMapping {
                     }
                 },
             };
-            if !crate::mapping::target::write(&mut body, &a.target, json.clone()) {
+            let slot = value_slot(&a.target);
+            if let Err(e) =
+                crate::scim::patch::write_at(&mut body, &slot, json.clone(), &structural)
+            {
                 return Err(MappingError::Target {
                     target,
-                    message: "conflicts with a value written by an earlier mapping".into(),
+                    message: format!(
+                        "conflicts with a value written by an earlier mapping: {}",
+                        e.detail
+                    ),
                 });
             }
-            if let Some(u) = &a.target.urn {
+            if let Some(u) = &a.target.attr.uri {
                 if !urns.iter().any(|x| x.eq_ignore_ascii_case(u)) {
                     urns.push(u.clone());
                 }
@@ -323,12 +333,8 @@ impl CompiledMapping {
 
 /// Puts `schemas` first: the core schema of the resource type, then each extension URN
 /// written to, in order of first use (RFC 7643 §3).
-fn with_schemas(target_object: &str, urns: &[String], body: Map<String, Json>) -> Json {
-    let core = if target_object.eq_ignore_ascii_case("Group") {
-        catalog::GROUP_URN
-    } else {
-        catalog::USER_URN
-    };
+fn with_schemas(target_object: &str, urns: &[String], body: Json) -> Json {
+    let core = core_schema(target_object);
     let mut schemas = vec![Json::String(core.to_string())];
     schemas.extend(
         urns.iter()
@@ -337,38 +343,10 @@ fn with_schemas(target_object: &str, urns: &[String], body: Map<String, Json>) -
     );
     let mut out = Map::new();
     out.insert("schemas".into(), Json::Array(schemas));
-    out.extend(body);
+    if let Json::Object(body) = body {
+        out.extend(body);
+    }
     Json::Object(out)
-}
-
-/// Looks the target up in the catalogue, fixes the spelling of known names
-/// (`emails[type eq "other"].Value` → `.value`, SCIMTUT) and returns the type.
-fn canonicalise(target_object: &str, t: &mut TargetPath) -> (Option<Kind>, bool) {
-    let Some(attrs) = catalog::attributes(target_object, t.urn.as_deref()) else {
-        return (None, false);
-    };
-    let Some(attr): Option<&Attr> = catalog::find(&attrs, &t.attr) else {
-        return (None, false);
-    };
-    t.attr = attr.name.to_string();
-    if t.filter.is_none() && t.sub.is_none() {
-        return (Some(attr.kind), attr.multi);
-    }
-    if let Some((fa, _)) = &mut t.filter {
-        if let Some(s) = catalog::find_sub(attr, fa) {
-            *fa = s.name.to_string();
-        }
-    }
-    let sub_name = t.sub.clone().unwrap_or_else(|| "value".into());
-    match catalog::find_sub(attr, &sub_name) {
-        Some(s) => {
-            if t.sub.is_some() {
-                t.sub = Some(s.name.to_string());
-            }
-            (Some(s.kind), false)
-        }
-        None => (None, false),
-    }
 }
 
 /// The id a reference value carries: a string, or an object's `value`/`id`/`objectId`.

@@ -74,6 +74,13 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     Ok(a)
 }
 
+/// The arguments and the mapping they name; every mapping command starts with both.
+fn args_and_mapping(args: &[String], read: Reader<'_>) -> Result<(Args, Mapping), Output> {
+    let a = parse_args(args).map_err(usage)?;
+    let mapping = load(&a, read)?;
+    Ok((a, mapping))
+}
+
 fn load(a: &Args, read: Reader<'_>) -> Result<Mapping, Output> {
     match (&a.schema, &a.preset) {
         (Some(_), Some(_)) => Err(usage("give either --schema or --preset, not both")),
@@ -116,12 +123,8 @@ fn pretty(j: &impl serde::Serialize) -> String {
 /// [--mode create|update]`, plus `--simulate [--current FILE] [--aadOptscim062020]
 /// [--deleted]` for the provision-on-demand report.
 pub fn map(args: &[String], read: Reader<'_>) -> Output {
-    let a = match parse_args(args) {
-        Ok(a) => a,
-        Err(e) => return usage(e),
-    };
-    let mapping = match load(&a, read) {
-        Ok(m) => m,
+    let (a, mapping) = match args_and_mapping(args, read) {
+        Ok(x) => x,
         Err(o) => return o,
     };
     let mode = match a.mode.as_deref().map(str::parse::<Mode>).transpose() {
@@ -202,12 +205,8 @@ pub fn is_mapping_check(args: &[String]) -> bool {
 /// `scimmap check (--schema FILE | --preset NAME) [--json-errors]`: diagnostics on
 /// stderr; exit 0 without errors, 1 with errors, 2 when the file cannot be read or parsed.
 pub fn check(args: &[String], read: Reader<'_>) -> Output {
-    let a = match parse_args(args) {
-        Ok(a) => a,
-        Err(e) => return usage(e),
-    };
-    let mapping = match load(&a, read) {
-        Ok(m) => m,
+    let (a, mapping) = match args_and_mapping(args, read) {
+        Ok(x) => x,
         Err(o) => return o,
     };
     let findings = lint(&mapping.schema);

@@ -11,12 +11,15 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::entra::{Expr, ExprKind, Expression};
-use crate::mapping::catalog::{self, ENTERPRISE_URN};
 use crate::mapping::model::{FlowType, ObjectMapping, SynchronizationSchema};
 use crate::mapping::scope::{compile_regex, Operator};
 use crate::mapping::source::expression_text;
-use crate::mapping::target::TargetPath;
+use crate::mapping::sources;
+use crate::mapping::target::{find_attribute, parse_target, target_attributes};
+use crate::scim::schema::ENTERPRISE_USER as ENTERPRISE_URN;
+use crate::scim::Path;
 use crate::span::Span;
+use crate::suggest::{closest, Tolerance};
 use serde::Serialize;
 use serde_json::Value as Json;
 
@@ -200,20 +203,12 @@ fn lint_object(
             path_text = fixed;
         }
         let declared = targets.iter().any(|t| t.eq_ignore_ascii_case(&path_text));
-        match TargetPath::parse(&path_text) {
-            Err(e) => {
-                let help = if e.message.contains('[') || e.message.contains(']') {
-                    Some("a value-path target looks like `phoneNumbers[type eq \"work\"].value`")
-                } else {
-                    None
-                };
-                let mut d = Diagnostic::error(
-                    "invalid-target-path",
-                    Span::new(e.at, (e.at + 1).min(path_text.len().max(e.at))),
-                    e.message,
-                );
-                if let Some(h) = help {
-                    d = d.with_help(h);
+        match parse_target(&path_text) {
+            Err(mut d) => {
+                if d.help.is_none() && (d.message.contains('[') || d.message.contains(']')) {
+                    d = d.with_help(
+                        "a value-path target looks like `phoneNumbers[type eq \"work\"].value`",
+                    );
                 }
                 push(Field::Target, &path_text, d);
             }
@@ -223,7 +218,7 @@ fn lint_object(
                         push(Field::Target, &path_text, d);
                     }
                 }
-                let key = p.to_path_string().to_lowercase();
+                let key = p.to_string().to_lowercase();
                 if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
                     push(
                         Field::Target,
@@ -310,15 +305,11 @@ fn lint_object(
     lint_scope(om, &object, out);
 }
 
-fn unknown_target(
-    object: &str,
-    p: &TargetPath,
-    text: &str,
-    declared: &[String],
-) -> Option<Diagnostic> {
-    let Some(attrs) = catalog::attributes(object, p.urn.as_deref()) else {
-        let urn = p.urn.as_deref().unwrap_or_default();
-        if catalog::distance(&urn.to_lowercase(), &ENTERPRISE_URN.to_lowercase()) <= 3
+fn unknown_target(object: &str, p: &Path, text: &str, declared: &[String]) -> Option<Diagnostic> {
+    let schemas = crate::scim::core_schemas();
+    let Some(attrs) = target_attributes(schemas, object, p.attr.uri.as_deref()) else {
+        let urn = p.attr.uri.as_deref().unwrap_or_default();
+        if crate::suggest::distance(&urn.to_lowercase(), &ENTERPRISE_URN.to_lowercase()) <= 3
             && !urn.eq_ignore_ascii_case(ENTERPRISE_URN)
         {
             return Some(
@@ -333,29 +324,31 @@ fn unknown_target(
         // A custom extension: its attributes are whatever the app declares.
         return None;
     };
-    let attr_from = p.urn.as_ref().map_or(0, |u| u.len() + 1);
-    let Some(attr) = catalog::find(&attrs, &p.attr) else {
-        let mut names: Vec<String> = attrs.iter().map(|a| a.name.to_string()).collect();
+    let attr_from = p.attr.uri.as_ref().map_or(0, |u| u.len() + 1);
+    let name = &p.attr.attr;
+    let Some(attr) = find_attribute(&attrs, name) else {
+        let mut names: Vec<String> = attrs.iter().map(|a| a.name.clone()).collect();
         names.extend(declared.iter().cloned());
         let mut d = Diagnostic::error(
             "unknown-target-attribute",
-            name_span(text, &p.attr, attr_from),
-            format!(
-                "unknown target attribute `{}` in the {object} schema",
-                p.attr
-            ),
+            name_span(text, name, attr_from),
+            format!("unknown target attribute `{name}` in the {object} schema"),
         );
-        if let Some(s) = catalog::suggest(&p.attr, names.iter().map(String::as_str)) {
+        let enterprise = schemas
+            .schema(ENTERPRISE_URN)
+            .map(|s| s.attributes.as_slice())
+            .unwrap_or_default();
+        if let Some(s) = suggest(name, names.iter().map(String::as_str)) {
             d = d.with_help(format!("did you mean `{s}`?"));
-        } else if p.urn.is_none() && !object.eq_ignore_ascii_case("Group") {
-            if let Some(s) = catalog::suggest(&p.attr, catalog::ENTERPRISE.iter().map(|a| a.name)) {
+        } else if p.attr.uri.is_none() && !object.eq_ignore_ascii_case("Group") {
+            if let Some(s) = suggest(name, enterprise.iter().map(|a| a.name.as_str())) {
                 d = d.with_help(format!("did you mean `{ENTERPRISE_URN}:{s}`?"));
             }
         }
         return Some(d);
     };
-    let sub = p.sub.as_deref()?;
-    if attr.subs.is_empty() || catalog::find_sub(attr, sub).is_some() {
+    let sub = p.target_sub()?;
+    if attr.sub_attributes.is_empty() || attr.sub(sub).is_some() {
         return None;
     }
     let from = text.rfind('.').map_or(0, |i| i + 1);
@@ -364,7 +357,7 @@ fn unknown_target(
         name_span(text, sub, from),
         format!("`{}` has no sub-attribute `{sub}`", attr.name),
     );
-    if let Some(s) = catalog::suggest(sub, attr.subs.iter().map(|a| a.name)) {
+    if let Some(s) = suggest(sub, attr.sub_attributes.iter().map(|a| a.name.as_str())) {
         d = d.with_help(format!("did you mean `{s}`?"));
     }
     Some(d)
@@ -379,9 +372,9 @@ fn lint_expression(
     push: &mut dyn FnMut(Diagnostic),
 ) {
     let known: &[&str] = if object.eq_ignore_ascii_case("Group") {
-        catalog::ENTRA_GROUP
+        sources::ENTRA_GROUP
     } else {
-        catalog::ENTRA_USER
+        sources::ENTRA_USER
     };
     let root = expr.ast();
     root.walk(&mut |e: &Expr| match &e.kind {
@@ -396,7 +389,7 @@ fn lint_expression(
                     format!("`{name}` is not an Entra {object} attribute"),
                 );
                 let candidates = known.iter().copied().chain(declared.iter().map(String::as_str));
-                if let Some(s) = catalog::suggest(name, candidates) {
+                if let Some(s) = suggest(name, candidates) {
                     d = d.with_help(format!("did you mean `[{s}]`? (attribute names are case-sensitive)"));
                 } else {
                     d = d.with_help("directory extensions are named `extension_<appId>_<name>`");
@@ -452,12 +445,7 @@ fn lint_scope(om: &ObjectMapping, object: &str, out: &mut Vec<Finding>) {
                 })
             };
             let op_span = Span::new(c.source_operand_name.len() + 1, text.len());
-            let values: Vec<String> = c
-                .target_operand
-                .as_ref()
-                .and_then(Option::as_ref)
-                .map(|o| o.values.clone())
-                .unwrap_or_default();
+            let values = c.values();
             match Operator::parse(&c.operator_name) {
                 None => {
                     let names = crate::mapping::scope::OPERATORS.iter().map(|(n, _)| *n);
@@ -466,7 +454,7 @@ fn lint_scope(om: &ObjectMapping, object: &str, out: &mut Vec<Finding>) {
                         op_span,
                         format!("unknown scoping operator `{}`", c.operator_name),
                     );
-                    if let Some(s) = catalog::suggest(&c.operator_name, names) {
+                    if let Some(s) = suggest(&c.operator_name, names) {
                         d = d.with_help(format!("did you mean `{s}`?"));
                     }
                     push(d);
@@ -477,7 +465,7 @@ fn lint_scope(om: &ObjectMapping, object: &str, out: &mut Vec<Finding>) {
                     "\"The IsMemberOf filter is not supported currently\" (Entra); the clause never holds",
                 )),
                 Some(op @ (Operator::RegexMatch | Operator::NotRegexMatch)) => {
-                    for v in &values {
+                    for v in values {
                         if let Err(e) = compile_regex(v) {
                             push(Diagnostic::error(
                                 "invalid-regex",
@@ -510,4 +498,9 @@ fn lint_scope(om: &ObjectMapping, object: &str, out: &mut Vec<Finding>) {
             }
         }
     }
+}
+
+/// Did-you-mean for names pasted from vendor docs.
+fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    closest(name, candidates, Tolerance::Loose)
 }

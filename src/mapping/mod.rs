@@ -17,7 +17,6 @@
 //! ```
 
 pub mod apply;
-pub mod catalog;
 pub mod cli;
 pub mod compact;
 pub mod lint;
@@ -26,10 +25,12 @@ pub mod presets;
 pub mod scope;
 pub mod simulate;
 pub mod source;
+pub mod sources;
 pub mod target;
 
 pub use apply::{Applied, CompiledMapping, MappingError, Mode, Step};
 pub use model::SynchronizationSchema;
+pub use target::Kind;
 
 pub use simulate::{Action, Options as SimulateOptions, Report, Request};
 

@@ -296,6 +296,16 @@ impl AttributeMapping {
     }
 }
 
+impl FilterClause {
+    /// The comparison values (none when the operand is absent or null).
+    pub fn values(&self) -> &[String] {
+        self.target_operand
+            .as_ref()
+            .and_then(Option::as_ref)
+            .map_or(&[], |o| o.values.as_slice())
+    }
+}
+
 impl ObjectMapping {
     /// The scoping filter when set and not null.
     pub fn scope(&self) -> Option<&Filter> {

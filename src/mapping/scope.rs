@@ -263,12 +263,7 @@ fn clause(c: &FilterClause, source: &Json) -> ClauseResult {
         Some(t) => format!("`{}` is \"{t}\"", c.source_operand_name),
         None => format!("`{}` is {}", c.source_operand_name, v.kind()),
     };
-    let values: Vec<String> = c
-        .target_operand
-        .as_ref()
-        .and_then(Option::as_ref)
-        .map(|o| o.values.clone())
-        .unwrap_or_default();
+    let values = c.values();
     match op {
         Operator::IsNull => {
             let p = value.is_null_or_empty();
@@ -316,7 +311,7 @@ fn clause(c: &FilterClause, source: &Json) -> ClauseResult {
         Operator::NotIn => Ok(any(&|t| values.iter().all(|v| !v.contains(t)))),
         Operator::RegexMatch | Operator::NotRegexMatch => {
             let mut out = Ok(false);
-            for v in &values {
+            for v in values {
                 match compile_regex(v) {
                     Ok(re) => {
                         if any(&|t| re.is_match(t)) {

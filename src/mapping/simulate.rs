@@ -1,8 +1,9 @@
 //! Offline "Provision on demand": scope, match, decide the action, and build the exact
 //! requests Entra would send (spec §4.2, §4.3).
 //!
-//! PATCH bodies compare each mapped target with the app's current resource (only mapped
-//! attributes flow; a null result never removes a value, CUSTOMIZE). Shapes:
+//! PATCH bodies compare each mapped target with the app's current resource
+//! ([`crate::scim::diff::diff_paths`]: only mapped attributes flow; a null result never
+//! removes a value, CUSTOMIZE). Shapes ([`PathDiff::entra`]):
 //! * default (no flag): one `Add`/`Replace` per path, capitalised, booleans as the
 //!   strings `"True"`/`"False"`, group members removed with `Remove` + a `value` array;
 //! * `aadOptscim062020`: lower-case ops, booleans as JSON booleans, several plain
@@ -15,14 +16,16 @@
 
 use crate::entra::EvalOptions;
 use crate::mapping::apply::{Applied, CompiledMapping, MappingError, Mode, Step};
-use crate::mapping::catalog::Kind;
+use crate::mapping::model::FlowType;
 use crate::mapping::scope::{self, ScopeResult};
-use crate::mapping::target::{self, TargetPath};
+use crate::mapping::target::{value_slot, Kind};
+use crate::scim::diff::{diff_paths, Flow, PathChange, PathDiff};
+use crate::scim::Schemas;
 use serde::Serialize;
 use serde_json::{json, Map, Value as Json};
 
 /// PatchOp message schema (RFC 7644 §3.5.2).
-pub const PATCH_URN: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+pub const PATCH_URN: &str = crate::scim::patch::PATCH_OP_URN;
 
 /// Options of one simulation.
 #[derive(Clone, Default)]
@@ -135,7 +138,7 @@ pub fn matching_queries(
         };
         let filter = format!(
             "{} eq {}",
-            a.target.to_path_string(),
+            a.target,
             serde_json::to_string(&text).unwrap_or_default()
         );
         let extra = if endpoint(m) == "/Groups" {
@@ -328,22 +331,32 @@ fn disable_ops(flag: bool) -> Vec<Json> {
 /// empty members list", SCIMTUT).
 pub fn create_requests(m: &CompiledMapping, applied: &Applied, flag: bool) -> Vec<Request> {
     let mut body = applied.resource.clone();
-    let mut member_ops = Vec::new();
+    let mut members = Vec::new();
     for (i, v) in &applied.written {
         let Some(a) = m.attributes.get(*i) else {
             continue;
         };
         if a.kind == Some(Kind::Reference) && a.multi {
             if let Some(o) = body.as_object_mut() {
-                o.retain(|k, _| !k.eq_ignore_ascii_case(&a.target.attr));
+                o.retain(|k, _| !k.eq_ignore_ascii_case(&a.target.attr.attr));
             }
-            member_ops.push(json!({
-                "op": if flag { "add" } else { "Add" },
-                "path": a.target.to_path_string(),
-                "value": v.as_array().map(|ids| ids.iter().map(|r| json!({"$ref": null, "value": r.get("value")})).collect::<Vec<_>>()).unwrap_or_default(),
-            }));
+            members.push((a, entra_members(v)));
         }
     }
+    let changes: Vec<PathChange<'_>> = members
+        .iter()
+        .map(|(a, v)| PathChange {
+            path: &a.target,
+            value: v,
+            flow: Flow::Elements,
+        })
+        .collect();
+    let member_ops = diff_paths(
+        &Json::Object(Map::new()),
+        &changes,
+        PathDiff::entra(flag),
+        &Schemas::empty(),
+    );
     if let Some(o) = body.as_object_mut() {
         o.insert("meta".into(), json!({"resourceType": m.target_object}));
     }
@@ -365,46 +378,22 @@ pub fn create_requests(m: &CompiledMapping, applied: &Applied, flag: bool) -> Ve
     out
 }
 
-fn same(new: &Json, cur: &Json) -> bool {
-    match (new, cur) {
-        (Json::Bool(b), Json::String(s)) => {
-            s.eq_ignore_ascii_case(if *b { "true" } else { "false" })
-        }
-        (Json::Object(n), c) if n.len() == 1 && n.contains_key("value") => {
-            let id = n.get("value");
-            match c {
-                Json::Object(co) => co.get("value") == id,
-                Json::String(_) => Some(c) == id,
-                _ => false,
-            }
-        }
-        _ => new == cur,
-    }
+/// Group members as Entra sends them: `{"$ref": null, "value": id}` (SCIMTUT).
+fn entra_members(v: &Json) -> Json {
+    let ids = v.as_array().map(Vec::as_slice).unwrap_or_default();
+    let id = |r: &Json| match r {
+        Json::String(_) => r.clone(),
+        r => r.get("value").cloned().unwrap_or(Json::Null),
+    };
+    Json::Array(
+        ids.iter()
+            .map(|r| json!({"$ref": null, "value": id(r)}))
+            .collect(),
+    )
 }
 
-fn member_ids(v: Option<&Json>) -> Vec<String> {
-    v.and_then(Json::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|m| match m {
-                    Json::String(s) => Some(s.clone()),
-                    Json::Object(o) => o.get("value").and_then(Json::as_str).map(str::to_string),
-                    _ => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn entra_value(v: &Json, a_kind: Option<Kind>, flag: bool) -> Json {
-    match (v, a_kind) {
-        (Json::Bool(b), _) if !flag => Json::String(if *b { "True" } else { "False" }.into()),
-        (Json::Object(o), Some(Kind::Reference)) => o.get("value").cloned().unwrap_or(Json::Null),
-        _ => v.clone(),
-    }
-}
-
-/// The PATCH operations turning `current` into what the mapping produced.
+/// The PATCH operations turning `current` into what the mapping produced: only the mapped
+/// targets flow (`scim::diff::diff_paths`). The manager is sent as its id.
 pub fn patch_ops(
     m: &CompiledMapping,
     applied: &Applied,
@@ -413,64 +402,32 @@ pub fn patch_ops(
 ) -> Vec<Json> {
     let empty = Json::Object(Map::new());
     let current = current.unwrap_or(&empty);
-    let (add, replace, remove) = if flag {
-        ("add", "replace", "remove")
-    } else {
-        ("Add", "Replace", "Remove")
-    };
-    let mut ops = Vec::new();
-    let mut grouped: Vec<(String, Json)> = Vec::new();
+    let mut targets = Vec::new();
     for (i, new) in &applied.written {
         let Some(a) = m.attributes.get(*i) else {
             continue;
         };
-        let path: &TargetPath = &a.target;
-        let cur = target::read(current, path);
-        if a.flow == crate::mapping::model::FlowType::AttributeAddOnly && cur.is_some() {
-            continue;
-        }
-        let p = path.to_path_string();
-        if a.kind == Some(Kind::Reference) && a.multi {
-            let want = member_ids(Some(new));
-            let have = member_ids(cur);
-            let added: Vec<Json> = want
-                .iter()
-                .filter(|id| !have.contains(id))
-                .map(|id| json!({"$ref": null, "value": id}))
-                .collect();
-            if !added.is_empty() {
-                ops.push(json!({"op": add, "path": p, "value": added}));
+        let (value, flow) = match (a.kind, new) {
+            (Some(Kind::Reference), v) if a.multi => (entra_members(v), Flow::Elements),
+            (Some(Kind::Reference), Json::Object(o)) => {
+                (o.get("value").cloned().unwrap_or(Json::Null), Flow::Always)
             }
-            for id in have.iter().filter(|id| !want.contains(id)) {
-                if flag {
-                    ops.push(json!({"op": remove, "path": format!("{p}[value eq {}]", serde_json::to_string(id).unwrap_or_default())}));
-                } else {
-                    ops.push(json!({"op": remove, "path": p, "value": [{"value": id}]}));
-                }
-            }
-            continue;
-        }
-        if cur.is_some_and(|c| same(new, c)) {
-            continue;
-        }
-        let value = entra_value(new, a.kind, flag);
-        match cur {
-            None => ops.push(json!({"op": add, "path": p, "value": value})),
-            Some(_) if flag && path.filter.is_none() => grouped.push((p, value)),
-            Some(_) => ops.push(json!({"op": replace, "path": p, "value": value})),
-        }
+            (_, v) => (v.clone(), Flow::Always),
+        };
+        let flow = if a.flow == FlowType::AttributeAddOnly {
+            Flow::WhenUnassigned
+        } else {
+            flow
+        };
+        targets.push((value_slot(&a.target), value, flow));
     }
-    match grouped.len() {
-        0 => {}
-        1 => {
-            if let Some((p, v)) = grouped.pop() {
-                ops.push(json!({"op": replace, "path": p, "value": v}));
-            }
-        }
-        _ => {
-            let value: Map<String, Json> = grouped.into_iter().collect();
-            ops.push(json!({"op": replace, "value": value}));
-        }
-    }
-    ops
+    let changes: Vec<PathChange<'_>> = targets
+        .iter()
+        .map(|(path, value, flow)| PathChange {
+            path,
+            value,
+            flow: *flow,
+        })
+        .collect();
+    diff_paths(current, &changes, PathDiff::entra(flag), &Schemas::empty())
 }

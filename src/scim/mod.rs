@@ -22,7 +22,7 @@ pub mod rewrite;
 pub mod schema;
 
 pub use ast::{AttrPath, CompValue, CompareOp, Filter};
-pub use diff::{diff, DiffShape};
+pub use diff::{diff, diff_paths, DiffShape, PathDiff};
 pub use error::{ScimError, ScimType};
 pub use patch::{apply_patch, Compat, PatchOp};
 pub use path::Path;
@@ -66,7 +66,8 @@ impl TryFrom<&str> for Filter {
     }
 }
 
-fn core_schemas() -> &'static Schemas {
+/// The built-in schemas, built once.
+pub(crate) fn core_schemas() -> &'static Schemas {
     static CORE: std::sync::OnceLock<Schemas> = std::sync::OnceLock::new();
     CORE.get_or_init(Schemas::core)
 }

@@ -297,7 +297,8 @@ pub fn apply_patch(
 }
 
 /// Writes `value` at `path`, creating a value-path element when none matches (what a
-/// mapping target such as `emails[type eq "work"].value` means).
+/// mapping target such as `emails[type eq "work"].value` means). Atomic: on error the
+/// resource is unchanged.
 ///
 /// # Errors
 /// `invalidPath` for a malformed path, and the errors of a `replace`.
@@ -308,10 +309,28 @@ pub fn write_path(
     schemas: &Schemas,
 ) -> Result<(), ScimError> {
     let p = Path::parse_lenient(path).map_err(|e| ScimError::invalid_path(path, &e))?;
+    let mut work = resource.clone();
+    write_at(&mut work, &p, value, schemas)?;
+    *resource = work;
+    Ok(())
+}
+
+/// [`write_path`] for a parsed path, in place: on error the resource may be partly
+/// written, so callers that keep it after an error should use [`write_path`]. Saves the
+/// parse and the copy when one resource is built from many targets (a mapping).
+///
+/// # Errors
+/// The errors of a `replace` under [`Compat::entra`].
+pub fn write_at(
+    resource: &mut Value,
+    path: &Path,
+    value: Value,
+    schemas: &Schemas,
+) -> Result<(), ScimError> {
     let compat = Compat::entra();
     let op = Operation {
         op: OpKind::Replace,
-        path: Some(p),
+        path: Some(path.clone()),
         path_text: Some(path.to_string()),
         value: Some(value),
     };
@@ -320,10 +339,7 @@ pub fn write_path(
         compat: &compat,
         is_group: is_group(resource),
     };
-    let mut work = resource.clone();
-    cx.apply_op(&mut work, &op)?;
-    *resource = work;
-    Ok(())
+    cx.apply_op(resource, &op)
 }
 
 fn is_group(resource: &Value) -> bool {
@@ -1089,6 +1105,29 @@ mod tests {
 
     fn run(r: &Value, ops: Value, c: Compat) -> Result<Value, ScimError> {
         apply_patch(r, &body(ops), &Schemas::core(), &c)
+    }
+
+    #[test]
+    fn write_at_creates_then_updates_value_path_elements() {
+        let mut r = json!({});
+        let s = Schemas::empty();
+        for (p, v) in [
+            (r#"addresses[type eq "work"].locality"#, "London"),
+            (r#"addresses[type eq "work"].region"#, "LDN"),
+            (r#"phoneNumbers[type eq "work"].value"#, "1"),
+            (r#"phoneNumbers[type eq "mobile"].value"#, "2"),
+            ("name.givenName", "Ada"),
+        ] {
+            write_at(&mut r, &Path::parse(p).unwrap(), json!(v), &s).unwrap();
+        }
+        assert_eq!(
+            r,
+            json!({
+                "addresses": [{"type": "work", "locality": "London", "region": "LDN"}],
+                "phoneNumbers": [{"type": "work", "value": "1"}, {"type": "mobile", "value": "2"}],
+                "name": {"givenName": "Ada"}
+            })
+        );
     }
 
     #[test]

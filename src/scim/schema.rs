@@ -87,6 +87,9 @@ pub struct AttributeDef {
     pub uniqueness: Uniqueness,
     /// Sub-attributes of a complex attribute.
     pub sub_attributes: Vec<AttributeDef>,
+    /// `referenceTypes` of a reference attribute (RFC 7643 §7): the resource types
+    /// (`User`, `Group`) or `external`/`uri` it may point to.
+    pub reference_types: Vec<String>,
 }
 
 impl AttributeDef {
@@ -103,6 +106,7 @@ impl AttributeDef {
             returned: Returned::Default,
             uniqueness: Uniqueness::None,
             sub_attributes: Vec::new(),
+            reference_types: Vec::new(),
         }
     }
 
@@ -146,6 +150,23 @@ impl AttributeDef {
     pub fn subs(mut self, subs: Vec<AttributeDef>) -> Self {
         self.sub_attributes = subs;
         self
+    }
+
+    /// Sets `referenceTypes`.
+    pub fn refers_to(mut self, types: &[&str]) -> Self {
+        self.reference_types = types.iter().map(|t| t.to_string()).collect();
+        self
+    }
+
+    /// Whether this complex attribute points at another resource of the service provider
+    /// (its `$ref` has a resource type among its `referenceTypes`), like `manager` and
+    /// `members`.
+    pub fn refers_to_resource(&self) -> bool {
+        self.sub("$ref").is_some_and(|r| {
+            r.reference_types
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case("User") || t.eq_ignore_ascii_case("Group"))
+        })
     }
 
     /// A sub-attribute by name, case-insensitively.
@@ -246,6 +267,9 @@ fn user_schema() -> Schema {
         let mut a = mv(n, T::String).mutability(M::ReadOnly);
         for s in &mut a.sub_attributes {
             s.mutability = M::ReadOnly;
+            if s.name == "$ref" {
+                s.reference_types = vec!["User".into(), "Group".into()];
+            }
         }
         a
     };
@@ -289,7 +313,9 @@ fn user_schema() -> Schema {
 fn group_schema() -> Schema {
     let members = AttributeDef::new("members", T::Complex).multi().subs(vec![
         AttributeDef::new("value", T::String).mutability(M::Immutable),
-        AttributeDef::new("$ref", T::Reference).mutability(M::Immutable),
+        AttributeDef::new("$ref", T::Reference)
+            .mutability(M::Immutable)
+            .refers_to(&["User", "Group"]),
         AttributeDef::new("display", T::String).mutability(M::Immutable),
         AttributeDef::new("type", T::String).mutability(M::Immutable),
     ]);
@@ -306,7 +332,7 @@ fn group_schema() -> Schema {
 fn enterprise_schema() -> Schema {
     let manager = AttributeDef::new("manager", T::Complex).subs(vec![
         AttributeDef::new("value", T::String),
-        AttributeDef::new("$ref", T::Reference),
+        AttributeDef::new("$ref", T::Reference).refers_to(&["User"]),
         AttributeDef::new("displayName", T::String).mutability(M::ReadOnly),
     ]);
     Schema {
@@ -398,6 +424,11 @@ impl Schemas {
     /// Whether `urn` names a core resource schema (whose attributes sit at the top level).
     pub fn is_core(&self, urn: &str) -> bool {
         urn.eq_ignore_ascii_case(USER) || urn.eq_ignore_ascii_case(GROUP)
+    }
+
+    /// The attributes common to every resource (`id`, `externalId`, `meta`, `schemas`).
+    pub fn common(&self) -> &[AttributeDef] {
+        &self.common
     }
 
     /// All schemas.

@@ -14,7 +14,11 @@ struct EntraParser;
 
 /// Parses an expression into its syntax tree (no static checks).
 pub(crate) fn parse_entra(src: &str, limits: &Limits) -> Result<Expr, ParseError> {
-    super::prescan(src, limits, b"([", b")]")?;
+    let words = super::PrescanWords {
+        too_long: "too-long",
+        too_deep: "nesting is",
+    };
+    super::prescan(src, limits, b"([", b")]", &words)?;
     if let Some(d) = typographic_quote(src) {
         return Err(d.into());
     }
@@ -39,21 +43,12 @@ fn internal(src: &str) -> Diagnostic {
 /// Typographic quotes are the most common paste error from Word or Teams: name them
 /// instead of reporting a generic syntax error.
 fn typographic_quote(src: &str) -> Option<Diagnostic> {
-    let mut in_string = false;
-    let mut escaped = false;
+    let mut quotes = super::Quotes::default();
     for (i, c) in src.char_indices() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
+        if !quotes.outside(c) {
             continue;
         }
         match c {
-            '"' => in_string = true,
             '\u{201C}' | '\u{201D}' | '\u{2018}' | '\u{2019}' | '\u{201E}' | '\u{00AB}'
             | '\u{00BB}' => {
                 return Some(
@@ -319,22 +314,13 @@ fn after_argument_error(
 /// brackets (which may hold parentheses).
 fn innermost_open_paren(src: &str, upto: usize) -> Option<usize> {
     let mut stack: Vec<usize> = Vec::new();
-    let mut in_string = false;
-    let mut escaped = false;
+    let mut quotes = super::Quotes::default();
     let mut brackets = 0usize;
     for (i, b) in src.bytes().enumerate().take(upto) {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
+        if !quotes.outside(char::from(b)) {
             continue;
         }
         match b {
-            b'"' => in_string = true,
             b'[' => brackets += 1,
             b']' => brackets = brackets.saturating_sub(1),
             b'(' if brackets == 0 => stack.push(i),
@@ -363,21 +349,12 @@ fn unterminated_attribute_at(src: &str, start: usize) -> bool {
         return false;
     };
     let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
+    let mut quotes = super::Quotes::default();
     for c in rest.chars() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
+        if !quotes.outside(c) {
             continue;
         }
         match c {
-            '"' => in_string = true,
             '[' => depth += 1,
             ']' => {
                 depth = depth.saturating_sub(1);

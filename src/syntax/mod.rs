@@ -13,6 +13,46 @@ use crate::diagnostic::Diagnostic;
 use crate::limits::Limits;
 use crate::span::Span;
 
+/// Where a left-to-right scan is relative to double-quoted strings with backslash escapes,
+/// the string syntax Entra expressions and SCIM filters share. Every pre-parse scan (depth,
+/// typographic quotes, unclosed brackets) uses it so they agree on what is inside a string.
+#[derive(Debug, Default)]
+pub(crate) struct Quotes {
+    in_string: bool,
+    escaped: bool,
+}
+
+impl Quotes {
+    /// Feeds the next character; true when it stands outside strings and is not a quote
+    /// that opens or closes one.
+    pub(crate) fn outside(&mut self, c: char) -> bool {
+        if self.in_string {
+            if self.escaped {
+                self.escaped = false;
+            } else if c == '\\' {
+                self.escaped = true;
+            } else if c == '"' {
+                self.in_string = false;
+            }
+            return false;
+        }
+        if c == '"' {
+            self.in_string = true;
+            return false;
+        }
+        true
+    }
+}
+
+/// What [`prescan`] calls its findings, per language (the codes are part of each
+/// language's diagnostics).
+pub(crate) struct PrescanWords {
+    /// Code of the too-long diagnostic.
+    pub(crate) too_long: &'static str,
+    /// Subject of the too-deep message: `{subject} deeper than N levels`.
+    pub(crate) too_deep: &'static str,
+}
+
 /// Rejects input that is too long or nests too deeply before pest recurses into it
 /// (a stack overflow aborts a worker isolate). Brackets inside double-quoted strings
 /// do not count.
@@ -21,10 +61,11 @@ pub(crate) fn prescan(
     limits: &Limits,
     open: &[u8],
     close: &[u8],
+    words: &PrescanWords,
 ) -> Result<(), Diagnostic> {
     if src.len() > limits.max_len {
         return Err(Diagnostic::error(
-            "too-long",
+            words.too_long,
             Span::new(limits.max_len, src.len()),
             format!(
                 "input is {} bytes long; the limit is {}",
@@ -33,30 +74,21 @@ pub(crate) fn prescan(
             ),
         ));
     }
-    let bytes = src.as_bytes();
     let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for (i, &b) in bytes.iter().enumerate() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
+    let mut quotes = Quotes::default();
+    // Bytes, not chars: the brackets are ASCII, and non-ASCII bytes are neither quotes
+    // nor backslashes, so the offsets are the same and the scan is cheaper.
+    for (i, &b) in src.as_bytes().iter().enumerate() {
+        if !quotes.outside(char::from(b)) {
             continue;
         }
-        if b == b'"' {
-            in_string = true;
-        } else if open.contains(&b) {
+        if open.contains(&b) {
             depth += 1;
             if depth > limits.max_depth {
                 return Err(Diagnostic::error(
                     "nesting-too-deep",
                     Span::new(i, i + 1),
-                    format!("nesting is deeper than {} levels", limits.max_depth),
+                    format!("{} deeper than {} levels", words.too_deep, limits.max_depth),
                 ));
             }
         } else if close.contains(&b) {

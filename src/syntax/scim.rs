@@ -79,50 +79,11 @@ fn empty(src: &str) -> ParseError {
 /// Length limit and a nesting pre-scan that skips string literals, so pest never recurses
 /// deeper than `max_depth` groups (a stack overflow aborts the worker's isolate).
 fn prescan(src: &str, limits: &Limits) -> Result<(), ParseError> {
-    if src.len() > limits.max_len {
-        return Err(Diagnostic::error(
-            "input-too-long",
-            Span::new(limits.max_len, src.len()),
-            format!(
-                "input is {} bytes long; the limit is {}",
-                src.len(),
-                limits.max_len
-            ),
-        )
-        .into());
-    }
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for (i, c) in src.char_indices() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
-            continue;
-        }
-        match c {
-            '"' => in_string = true,
-            '(' | '[' => {
-                depth += 1;
-                if depth > limits.max_depth {
-                    return Err(Diagnostic::error(
-                        "nesting-too-deep",
-                        Span::new(i, i + 1),
-                        format!("groups nest deeper than {} levels", limits.max_depth),
-                    )
-                    .into());
-                }
-            }
-            ')' | ']' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    Ok(())
+    let words = super::PrescanWords {
+        too_long: "input-too-long",
+        too_deep: "groups nest",
+    };
+    super::prescan(src, limits, b"([", b")]", &words).map_err(ParseError::from)
 }
 
 struct Builder {
