@@ -21,3 +21,5 @@ fi
 echo "== cargo test"
 cargo test --all-targets
 cargo test --doc
+echo "== npm package + playground (wasm build, packed tarball, node:test, Chromium)"
+bash scripts/test-pkg.sh

@@ -136,6 +136,7 @@ pub struct GroupResult {
 
 /// Whether an object is in scope, and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ScopeResult {
     /// In scope.
     pub in_scope: bool,

@@ -1,0 +1,1204 @@
+#![cfg(target_arch = "wasm32")]
+//! The npm package `scimmap`: a wasm-bindgen facade over the `scimmap` crate.
+//!
+//! Glue only: values cross the boundary as plain JS objects (serde-wasm-bindgen), byte
+//! spans become UTF-16 offsets with 1-based line/column (what JS editors index by), and
+//! failures on user input come back as `{ ok: false, … }` values, since the playground
+//! parses on every keystroke. Only malformed arguments (wrong JS types) throw.
+//! Every behaviour lives in the core crate; the TypeScript shapes are in `types.d.ts`.
+
+use scimmap::entra::{self, EvalOptions, Expression as CoreExpression, Outcome};
+use scimmap::mapping::lint::{lint, Finding as CoreFinding};
+use scimmap::mapping::presets::{self, PRESETS};
+use scimmap::mapping::simulate::{simulate as core_simulate, Options as SimOptions};
+use scimmap::mapping::{CompiledMapping, Mapping as CoreMapping, MappingError, Mode};
+use scimmap::scim::{self, AttrPath, Compat, DiffShape, Filter as CoreFilter, Schemas, ScimError};
+use scimmap::{Diagnostic as CoreDiagnostic, ParseError};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value as Json};
+use std::collections::BTreeSet;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = include_str!("types.d.ts");
+
+#[wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// The package version (equal to the crate's).
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
+
+// ---- conversions --------------------------------------------------------------------
+
+/// Through JSON text: JS gets exactly what `JSON.parse` would give (integers beyond 2^53
+/// become the nearest double, as in every JS JSON reader; the `*Json` batch entry points
+/// keep them exact), and one native parse beats building the object field by field.
+fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue, JsError> {
+    let text = serde_json::to_string(v).map_err(|e| JsError::new(&e.to_string()))?;
+    js_sys::JSON::parse(&text).map_err(|_| JsError::new("cannot convert the result to JS"))
+}
+
+fn from_js<T: DeserializeOwned>(v: JsValue, what: &str) -> Result<T, JsError> {
+    serde_wasm_bindgen::from_value(v).map_err(|e| JsError::new(&format!("{what}: {e}")))
+}
+
+fn json_arg(v: JsValue, what: &str) -> Result<Json, JsError> {
+    if v.is_undefined() {
+        return Ok(Json::Object(Map::new()));
+    }
+    from_js(v, what)
+}
+
+fn set(obj: &js_sys::Object, key: &str, value: JsValue) -> Result<(), JsError> {
+    js_sys::Reflect::set(obj, &JsValue::from_str(key), &value)
+        .map(|_| ())
+        .map_err(|_| JsError::new("cannot build the result object"))
+}
+
+/// `{ ok: true, <key>: value, … }` where a value is a wasm-bindgen class instance.
+fn ok_with(pairs: Vec<(&str, JsValue)>) -> Result<JsValue, JsError> {
+    let obj = js_sys::Object::new();
+    set(&obj, "ok", JsValue::TRUE)?;
+    for (k, v) in pairs {
+        set(&obj, k, v)?;
+    }
+    Ok(obj.into())
+}
+
+#[derive(Serialize)]
+struct Location {
+    /// UTF-16 code units from the start of the text.
+    offset: u32,
+    line: u32,
+    /// 1-based, in UTF-16 code units.
+    column: u32,
+}
+
+/// Byte offset → UTF-16 offset and 1-based line/column (ruff's `PositionEncoding::Utf16`).
+fn locate(src: &str, byte: usize) -> Location {
+    let (mut offset, mut line, mut column) = (0u32, 1u32, 1u32);
+    for (i, c) in src.char_indices() {
+        if i >= byte {
+            break;
+        }
+        let w = u32::try_from(c.len_utf16()).unwrap_or(2);
+        offset += w;
+        if c == '\n' {
+            line += 1;
+            column = 1;
+        } else {
+            column += w;
+        }
+    }
+    Location {
+        offset,
+        line,
+        column,
+    }
+}
+
+#[derive(Serialize)]
+struct JsLabel {
+    message: String,
+    start: Location,
+    end: Location,
+}
+
+#[derive(Serialize)]
+struct JsDiagnostic {
+    code: &'static str,
+    severity: scimmap::Severity,
+    message: String,
+    start: Location,
+    end: Location,
+    labels: Vec<JsLabel>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<String>,
+}
+
+fn diagnostic(src: &str, d: &CoreDiagnostic) -> JsDiagnostic {
+    JsDiagnostic {
+        code: d.code,
+        severity: d.severity,
+        message: d.message.clone(),
+        start: locate(src, d.span.start()),
+        end: locate(src, d.span.end()),
+        labels: d
+            .labels
+            .iter()
+            .map(|l| JsLabel {
+                message: l.message.clone(),
+                start: locate(src, l.span.start()),
+                end: locate(src, l.span.end()),
+            })
+            .collect(),
+        help: d.help.clone(),
+    }
+}
+
+fn diagnostics(src: &str, ds: &[CoreDiagnostic]) -> Vec<JsDiagnostic> {
+    ds.iter().map(|d| diagnostic(src, d)).collect()
+}
+
+#[derive(Serialize)]
+struct Failed {
+    ok: bool,
+    diagnostics: Vec<JsDiagnostic>,
+}
+
+fn failed(src: &str, e: &ParseError) -> Failed {
+    Failed {
+        ok: false,
+        diagnostics: diagnostics(src, &e.diagnostics),
+    }
+}
+
+// ---- expressions --------------------------------------------------------------------
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct JsEvalOptions {
+    now: Option<String>,
+    seed: Option<u64>,
+    exists: Option<BTreeSet<String>>,
+}
+
+/// Owned evaluation options; [`EvalOptions`] borrows the `exists` callback from here.
+struct Eval {
+    now: chrono::DateTime<chrono::Utc>,
+    seed: Option<u64>,
+    exists: Option<BTreeSet<String>>,
+}
+
+impl Eval {
+    /// `now` and `seed` from a JS options object (`now`: an RFC 3339 string or a `Date`).
+    /// wasm has no system clock, so an absent `now` is the JS clock's.
+    fn from_js(options: &JsValue) -> Result<Eval, JsError> {
+        if options.is_undefined() || options.is_null() {
+            return Ok(Eval {
+                now: js_now(),
+                seed: None,
+                exists: None,
+            });
+        }
+        let now_js = js_sys::Reflect::get(options, &JsValue::from_str("now")).unwrap_or_default();
+        let date_now = now_js
+            .dyn_ref::<js_sys::Date>()
+            .map(|d| millis_to_utc(d.get_time()));
+        let opts: JsEvalOptions = if date_now.is_some() {
+            let copy = js_sys::Object::assign(&js_sys::Object::new(), options.unchecked_ref());
+            let _ = js_sys::Reflect::delete_property(&copy, &JsValue::from_str("now"));
+            from_js(copy.into(), "options")?
+        } else {
+            from_js(options.clone(), "options")?
+        };
+        let now = match (date_now, opts.now) {
+            (Some(d), _) => d,
+            (None, Some(s)) => chrono::DateTime::parse_from_rfc3339(&s)
+                .map_err(|e| JsError::new(&format!("options.now `{s}`: {e}")))?
+                .with_timezone(&chrono::Utc),
+            (None, None) => js_now(),
+        };
+        Ok(Eval {
+            now,
+            seed: opts.seed,
+            exists: opts.exists,
+        })
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&EvalOptions<'_>) -> R) -> R {
+        let exists = |v: &str| self.exists.as_ref().is_some_and(|s| s.contains(v));
+        let opts = EvalOptions {
+            now: Some(self.now),
+            seed: self.seed,
+            exists: self
+                .exists
+                .as_ref()
+                .map(|_| &exists as &dyn Fn(&str) -> bool),
+            limits: None,
+        };
+        f(&opts)
+    }
+}
+
+fn millis_to_utc(ms: f64) -> chrono::DateTime<chrono::Utc> {
+    // f64 milliseconds from Date.now(); whole milliseconds fit i64 for any real date.
+    #[allow(clippy::cast_possible_truncation)]
+    let ms = ms as i64;
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+fn js_now() -> chrono::DateTime<chrono::Utc> {
+    millis_to_utc(js_sys::Date::now())
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Evaluated {
+    ok: bool,
+    value: Json,
+    ignore_flow: bool,
+}
+
+fn eval_result(e: &CoreExpression, input: &Json, ev: &Eval) -> Json {
+    let out = ev.with(|o| e.evaluate(input, o));
+    let r = match out {
+        Ok(Outcome::Value(v)) => serde_json::to_value(Evaluated {
+            ok: true,
+            value: v.to_json(),
+            ignore_flow: false,
+        }),
+        Ok(Outcome::IgnoreFlow) => serde_json::to_value(Evaluated {
+            ok: true,
+            value: Json::Null,
+            ignore_flow: true,
+        }),
+        Err(err) => serde_json::to_value(Failed {
+            ok: false,
+            diagnostics: vec![diagnostic(e.source(), &err.to_diagnostic())],
+        }),
+    };
+    r.unwrap_or(Json::Null)
+}
+
+/// A parsed and checked expression: parse once, evaluate many times.
+#[wasm_bindgen]
+pub struct Expression {
+    inner: CoreExpression,
+}
+
+#[wasm_bindgen]
+impl Expression {
+    /// The source text it was parsed from.
+    #[wasm_bindgen(getter)]
+    pub fn source(&self) -> String {
+        self.inner.source().to_string()
+    }
+
+    /// Checker warnings (valid, but probably not what was meant).
+    #[wasm_bindgen(getter, unchecked_return_type = "Diagnostic[]")]
+    pub fn warnings(&self) -> Result<JsValue, JsError> {
+        to_js(&diagnostics(self.inner.source(), self.inner.warnings()))
+    }
+
+    /// Evaluates against a source object.
+    #[wasm_bindgen(unchecked_return_type = "EvalResult")]
+    pub fn evaluate(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "JsonObject")] input: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "EvalOptions | undefined")] options: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let input = json_arg(input, "input")?;
+        let ev = Eval::from_js(&options)?;
+        to_js(&eval_result(&self.inner, &input, &ev))
+    }
+
+    /// The attribute names it reads, in order of first appearance.
+    pub fn attributes(&self) -> Vec<String> {
+        self.inner
+            .attributes()
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Canonical source text.
+    pub fn format(&self) -> String {
+        self.inner.format()
+    }
+
+    /// Microsoft Graph's `attributeMappingSource` tree.
+    #[wasm_bindgen(js_name = toGraph, unchecked_return_type = "GraphSource")]
+    pub fn to_graph(&self) -> Result<JsValue, JsError> {
+        to_js(&entra::graph::to_graph(self.inner.ast()))
+    }
+}
+
+/// Parses and checks an expression.
+#[wasm_bindgen(js_name = parseExpression, unchecked_return_type = "ExpressionParseResult")]
+pub fn parse_expression(source: &str) -> Result<JsValue, JsError> {
+    match CoreExpression::parse(source) {
+        Ok(e) => {
+            let warnings = to_js(&diagnostics(source, e.warnings()))?;
+            ok_with(vec![
+                ("expression", Expression { inner: e }.into()),
+                ("diagnostics", warnings),
+            ])
+        }
+        Err(err) => to_js(&failed(source, &err)),
+    }
+}
+
+/// Every diagnostic (errors first, then warnings); empty when the expression is clean.
+#[wasm_bindgen(js_name = checkExpression, unchecked_return_type = "Diagnostic[]")]
+pub fn check_expression(source: &str) -> Result<JsValue, JsError> {
+    match CoreExpression::parse(source) {
+        Ok(e) => to_js(&diagnostics(source, e.warnings())),
+        Err(err) => to_js(&diagnostics(source, &err.diagnostics)),
+    }
+}
+
+/// Parses and evaluates in one call.
+#[wasm_bindgen(unchecked_return_type = "EvalResult")]
+pub fn evaluate(
+    source: &str,
+    #[wasm_bindgen(unchecked_param_type = "JsonObject")] input: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "EvalOptions | undefined")] options: JsValue,
+) -> Result<JsValue, JsError> {
+    let input = json_arg(input, "input")?;
+    let ev = Eval::from_js(&options)?;
+    match CoreExpression::parse(source) {
+        Ok(e) => to_js(&eval_result(&e, &input, &ev)),
+        Err(err) => to_js(&failed(source, &err)),
+    }
+}
+
+/// Batch: evaluates one expression against each object of a JSON array; returns a JSON
+/// array of `EvalResult`s (or one failed `EvalResult` when the expression does not parse).
+#[wasm_bindgen(js_name = evaluateJson)]
+pub fn evaluate_json(
+    source: &str,
+    inputs: &str,
+    #[wasm_bindgen(unchecked_param_type = "EvalOptions | undefined")] options: JsValue,
+) -> Result<String, JsError> {
+    let list: Vec<Json> = serde_json::from_str(inputs)
+        .map_err(|e| JsError::new(&format!("inputs: invalid JSON array: {e}")))?;
+    let ev = Eval::from_js(&options)?;
+    let out = match CoreExpression::parse(source) {
+        Ok(e) => Json::Array(list.iter().map(|i| eval_result(&e, i, &ev)).collect()),
+        Err(err) => serde_json::to_value(failed(source, &err)).unwrap_or(Json::Null),
+    };
+    Ok(out.to_string())
+}
+
+#[derive(Serialize)]
+struct Attributes {
+    ok: bool,
+    attributes: Vec<String>,
+}
+
+/// The attribute names an expression reads.
+#[wasm_bindgen(unchecked_return_type = "AttributesResult")]
+pub fn attributes(source: &str) -> Result<JsValue, JsError> {
+    match CoreExpression::parse(source) {
+        Ok(e) => to_js(&Attributes {
+            ok: true,
+            attributes: e.attributes().into_iter().map(str::to_string).collect(),
+        }),
+        Err(err) => to_js(&failed(source, &err)),
+    }
+}
+
+#[derive(Serialize)]
+struct Text {
+    ok: bool,
+    text: String,
+}
+
+/// Canonical text. Unknown functions and arity are not checked, so work in progress formats.
+#[wasm_bindgen(js_name = formatExpression, unchecked_return_type = "TextResult")]
+pub fn format_expression(source: &str) -> Result<JsValue, JsError> {
+    match entra::parse_tree(source, &scimmap::Limits::default()) {
+        Ok(tree) => to_js(&Text {
+            ok: true,
+            text: entra::print::print(&tree),
+        }),
+        Err(err) => to_js(&failed(source, &err)),
+    }
+}
+
+#[derive(Serialize)]
+struct Graph {
+    ok: bool,
+    graph: Json,
+}
+
+/// Microsoft Graph's `attributeMappingSource` tree for an expression.
+#[wasm_bindgen(js_name = toGraph, unchecked_return_type = "GraphResult")]
+pub fn to_graph(source: &str) -> Result<JsValue, JsError> {
+    match CoreExpression::parse(source) {
+        Ok(e) => to_js(&Graph {
+            ok: true,
+            graph: entra::graph::to_graph(e.ast()),
+        }),
+        Err(err) => to_js(&failed(source, &err)),
+    }
+}
+
+/// Expression text for a Graph `attributeMappingSource` tree.
+#[wasm_bindgen(js_name = fromGraph, unchecked_return_type = "TextResult")]
+pub fn from_graph(
+    #[wasm_bindgen(unchecked_param_type = "GraphSource")] graph: JsValue,
+) -> Result<JsValue, JsError> {
+    let graph: Json = from_js(graph, "graph")?;
+    match entra::graph::from_graph(&graph) {
+        Ok(tree) => to_js(&Text {
+            ok: true,
+            text: entra::print::print(&tree),
+        }),
+        Err(d) => to_js(&Failed {
+            ok: false,
+            diagnostics: vec![diagnostic("", &d)],
+        }),
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FunctionInfo {
+    name: &'static str,
+    signature: String,
+    doc: &'static str,
+    source: &'static str,
+    min_args: usize,
+    max_args: Option<usize>,
+    params: Vec<ParamInfo>,
+}
+
+#[derive(Serialize)]
+struct ParamInfo {
+    name: &'static str,
+    required: bool,
+}
+
+/// The function registry, for autocomplete and docs.
+#[wasm_bindgen(unchecked_return_type = "FunctionInfo[]")]
+pub fn functions() -> Result<JsValue, JsError> {
+    let list: Vec<FunctionInfo> = entra::all_functions()
+        .iter()
+        .map(|f| FunctionInfo {
+            name: f.name,
+            signature: f.signature(),
+            doc: f.doc,
+            source: f.source,
+            min_args: f.min_args(),
+            max_args: f.max_args(),
+            params: f
+                .params
+                .iter()
+                .map(|p| ParamInfo {
+                    name: p.name,
+                    required: p.required,
+                })
+                .collect(),
+        })
+        .collect();
+    to_js(&list)
+}
+
+// ---- SCIM filters, PATCH, diff ------------------------------------------------------
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct FilterOptions {
+    #[serde(default)]
+    bare_values: bool,
+}
+
+fn opts<T: DeserializeOwned + Default>(v: JsValue, what: &str) -> Result<T, JsError> {
+    if v.is_undefined() || v.is_null() {
+        Ok(T::default())
+    } else {
+        from_js(v, what)
+    }
+}
+
+fn parse_filter_with(
+    source: &str,
+    options: JsValue,
+) -> Result<Result<CoreFilter, ParseError>, JsError> {
+    let o: FilterOptions = opts(options, "options")?;
+    Ok(CoreFilter::parse_with(
+        source,
+        &scimmap::Limits::default(),
+        o.bare_values,
+    ))
+}
+
+/// The filter tree as plain data (the core's tree carries spans and is not serialisable).
+fn tree(f: &CoreFilter) -> Json {
+    match f {
+        CoreFilter::Compare {
+            path, op, value, ..
+        } => json!({"op": op.as_str(), "path": path.to_string(), "value": value.to_json()}),
+        CoreFilter::Present { path, .. } => json!({"op": "pr", "path": path.to_string()}),
+        CoreFilter::And { operands, .. } => {
+            json!({"op": "and", "operands": operands.iter().map(tree).collect::<Vec<_>>()})
+        }
+        CoreFilter::Or { operands, .. } => {
+            json!({"op": "or", "operands": operands.iter().map(tree).collect::<Vec<_>>()})
+        }
+        CoreFilter::Not { inner, .. } => json!({"op": "not", "filter": tree(inner)}),
+        CoreFilter::ValuePath {
+            path, filter, tail, ..
+        } => {
+            let mut m =
+                json!({"op": "valuePath", "path": path.to_string(), "filter": tree(filter)});
+            if let (Some(t), Some(obj)) = (tail, m.as_object_mut()) {
+                obj.insert("tail".into(), tree(t));
+            }
+            m
+        }
+        _ => json!({"op": "unknown"}),
+    }
+}
+
+fn scim_error(e: &ScimError) -> Json {
+    e.to_json()
+}
+
+#[derive(Serialize)]
+struct ScimFailed {
+    ok: bool,
+    error: Json,
+    diagnostics: Vec<JsDiagnostic>,
+}
+
+fn match_result(f: &CoreFilter, resource: &Json) -> Json {
+    let r = match f.matches(resource, &Schemas::core()) {
+        Ok(m) => Ok(json!({"ok": true, "matches": m})),
+        Err(e) => serde_json::to_value(ScimFailed {
+            ok: false,
+            error: scim_error(&e),
+            diagnostics: Vec::new(),
+        }),
+    };
+    r.unwrap_or(Json::Null)
+}
+
+fn filter_parse_failure(source: &str, e: &ParseError) -> ScimFailed {
+    ScimFailed {
+        ok: false,
+        error: scim_error(&ScimError::invalid_filter(source, e)),
+        diagnostics: diagnostics(source, &e.diagnostics),
+    }
+}
+
+/// A parsed SCIM filter (RFC 7644 §3.4.2.2): parse once, match many.
+#[wasm_bindgen]
+pub struct Filter {
+    inner: CoreFilter,
+}
+
+#[wasm_bindgen]
+impl Filter {
+    /// Whether a resource matches.
+    #[wasm_bindgen(unchecked_return_type = "MatchResult")]
+    pub fn matches(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "JsonObject")] resource: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let resource = json_arg(resource, "resource")?;
+        to_js(&match_result(&self.inner, &resource))
+    }
+
+    /// Canonical text.
+    #[wasm_bindgen(js_name = toString)]
+    pub fn to_text(&self) -> String {
+        self.inner.to_string()
+    }
+
+    /// The tree as plain data.
+    #[wasm_bindgen(unchecked_return_type = "FilterNode")]
+    pub fn tree(&self) -> Result<JsValue, JsError> {
+        to_js(&tree(&self.inner))
+    }
+
+    /// Every attribute path, as written (relative ones prefixed by their value path).
+    #[wasm_bindgen(js_name = attributePaths)]
+    pub fn attribute_paths(&self) -> Vec<String> {
+        self.inner
+            .attribute_paths()
+            .into_iter()
+            .map(|(parent, p)| match parent {
+                Some(parent) => format!("{parent}.{p}"),
+                None => p.to_string(),
+            })
+            .collect()
+    }
+}
+
+/// Parses a SCIM filter; `bareValues` accepts unquoted values (`externalId eq jyoung`).
+#[wasm_bindgen(js_name = parseFilter, unchecked_return_type = "FilterParseResult")]
+pub fn parse_filter(
+    source: &str,
+    #[wasm_bindgen(unchecked_param_type = "FilterOptions | undefined")] options: JsValue,
+) -> Result<JsValue, JsError> {
+    match parse_filter_with(source, options)? {
+        Ok(f) => {
+            let t = to_js(&tree(&f))?;
+            ok_with(vec![("filter", Filter { inner: f }.into()), ("tree", t)])
+        }
+        Err(e) => to_js(&failed(source, &e)),
+    }
+}
+
+/// Parses a filter and matches one resource.
+#[wasm_bindgen(js_name = matchFilter, unchecked_return_type = "MatchResult")]
+pub fn match_filter(
+    filter: &str,
+    #[wasm_bindgen(unchecked_param_type = "JsonObject")] resource: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "FilterOptions | undefined")] options: JsValue,
+) -> Result<JsValue, JsError> {
+    let resource = json_arg(resource, "resource")?;
+    match parse_filter_with(filter, options)? {
+        Ok(f) => to_js(&match_result(&f, &resource)),
+        Err(e) => to_js(&filter_parse_failure(filter, &e)),
+    }
+}
+
+/// Batch: the resources of a JSON array (or a SCIM ListResponse) that match, as JSON text
+/// of a `FilterJsonResult`.
+#[wasm_bindgen(js_name = filterJson)]
+pub fn filter_json(
+    filter: &str,
+    resources: &str,
+    #[wasm_bindgen(unchecked_param_type = "FilterOptions | undefined")] options: JsValue,
+) -> Result<String, JsError> {
+    let input: Json = serde_json::from_str(resources)
+        .map_err(|e| JsError::new(&format!("resources: invalid JSON: {e}")))?;
+    let list = match input.get("Resources") {
+        Some(Json::Array(a)) => a.clone(),
+        _ => match input {
+            Json::Array(a) => a,
+            _ => {
+                return Err(JsError::new(
+                    "resources: expected an array or a ListResponse",
+                ))
+            }
+        },
+    };
+    let f = match parse_filter_with(filter, options)? {
+        Ok(f) => f,
+        Err(e) => {
+            return Ok(serde_json::to_string(&filter_parse_failure(filter, &e)).unwrap_or_default())
+        }
+    };
+    let schemas = Schemas::core();
+    let mut out = Vec::new();
+    for r in list {
+        match f.matches(&r, &schemas) {
+            Ok(true) => out.push(r),
+            Ok(false) => {}
+            Err(e) => {
+                let failure = ScimFailed {
+                    ok: false,
+                    error: scim_error(&e),
+                    diagnostics: Vec::new(),
+                };
+                return Ok(serde_json::to_string(&failure).unwrap_or_default());
+            }
+        }
+    }
+    Ok(json!({"ok": true, "resources": out}).to_string())
+}
+
+/// Canonical text of a filter.
+#[wasm_bindgen(js_name = printFilter, unchecked_return_type = "TextResult")]
+pub fn print_filter(
+    filter: &str,
+    #[wasm_bindgen(unchecked_param_type = "FilterOptions | undefined")] options: JsValue,
+) -> Result<JsValue, JsError> {
+    match parse_filter_with(filter, options)? {
+        Ok(f) => to_js(&Text {
+            ok: true,
+            text: f.to_string(),
+        }),
+        Err(e) => to_js(&failed(filter, &e)),
+    }
+}
+
+/// Renames resource-level attribute paths (`{"userName": "login"}`); paths relative to a
+/// value path's element are kept. Keys match case-insensitively (RFC 7643 §2.1).
+#[wasm_bindgen(js_name = rewriteFilter, unchecked_return_type = "TextResult")]
+pub fn rewrite_filter(
+    filter: &str,
+    #[wasm_bindgen(unchecked_param_type = "Record<string, string>")] renames: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "FilterOptions | undefined")] options: JsValue,
+) -> Result<JsValue, JsError> {
+    let renames: Map<String, Json> = from_js(renames, "renames")?;
+    let mut table: Vec<(AttrPath, AttrPath)> = Vec::new();
+    for (from, to) in &renames {
+        let to = to
+            .as_str()
+            .ok_or_else(|| JsError::new(&format!("renames.{from}: expected a string")))?;
+        table.push((attr_path(from)?, attr_path(to)?));
+    }
+    match parse_filter_with(filter, options)? {
+        Ok(mut f) => {
+            f.rename_paths(&mut |p, cx| match cx {
+                scim::rewrite::PathContext::Resource => table
+                    .iter()
+                    .find(|(from, _)| from.same_attribute(p))
+                    .map(|(_, to)| to.clone()),
+                _ => None,
+            });
+            to_js(&Text {
+                ok: true,
+                text: f.to_string(),
+            })
+        }
+        Err(e) => to_js(&failed(filter, &e)),
+    }
+}
+
+fn attr_path(text: &str) -> Result<AttrPath, JsError> {
+    match scim::Path::parse(text) {
+        Ok(p) if p.filter.is_none() && p.sub.is_none() => Ok(p.attr),
+        _ => Err(JsError::new(&format!(
+            "renames: `{text}` is not an attribute path"
+        ))),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct PatchOptions {
+    compat: Option<String>,
+}
+
+/// Applies a PatchOp body (RFC 7644 §3.5.2) atomically; `compat: "entra"` accepts what
+/// Entra ID sends.
+#[wasm_bindgen(js_name = applyPatch, unchecked_return_type = "PatchResult")]
+pub fn apply_patch(
+    #[wasm_bindgen(unchecked_param_type = "JsonObject")] resource: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "PatchOpBody")] body: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "PatchOptions | undefined")] options: JsValue,
+) -> Result<JsValue, JsError> {
+    let resource: Json = from_js(resource, "resource")?;
+    let body: Json = from_js(body, "body")?;
+    let o: PatchOptions = opts(options, "options")?;
+    let compat = match o.compat.as_deref() {
+        None | Some("strict") => Compat::strict(),
+        Some("entra") => Compat::entra(),
+        Some(other) => {
+            return Err(JsError::new(&format!(
+                "options.compat: expected \"strict\" or \"entra\", got \"{other}\""
+            )))
+        }
+    };
+    match scim::apply_patch(&resource, &body, &Schemas::core(), &compat) {
+        Ok(r) => to_js(&json!({"ok": true, "resource": r})),
+        Err(e) => to_js(&ScimFailed {
+            ok: false,
+            error: scim_error(&e),
+            diagnostics: Vec::new(),
+        }),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct DiffOptions {
+    shape: Option<String>,
+}
+
+/// The PatchOp body that turns `old` into `new` (`shape: "entra"` for Entra's op names).
+#[wasm_bindgen(unchecked_return_type = "PatchOpBody")]
+pub fn diff(
+    #[wasm_bindgen(unchecked_param_type = "JsonObject")] old: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "JsonObject")] new: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "DiffOptions | undefined")] options: JsValue,
+) -> Result<JsValue, JsError> {
+    let old: Json = from_js(old, "old")?;
+    let new: Json = from_js(new, "new")?;
+    let o: DiffOptions = opts(options, "options")?;
+    let shape = match o.shape.as_deref() {
+        None | Some("strict") => DiffShape::Strict,
+        Some("entra") => DiffShape::Entra,
+        Some(other) => {
+            return Err(JsError::new(&format!(
+                "options.shape: expected \"strict\" or \"entra\", got \"{other}\""
+            )))
+        }
+    };
+    to_js(&scim::diff(&old, &new, shape, &Schemas::core()))
+}
+
+// ---- mappings -----------------------------------------------------------------------
+
+#[derive(Serialize)]
+struct JsFinding {
+    object: String,
+    target: String,
+    field: scimmap::mapping::lint::Field,
+    text: String,
+    diagnostic: JsDiagnostic,
+}
+
+fn finding(f: &CoreFinding) -> JsFinding {
+    JsFinding {
+        object: f.object.clone(),
+        target: f.target.clone(),
+        field: f.field,
+        text: f.text.clone(),
+        diagnostic: diagnostic(&f.text, &f.diagnostic),
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MappingFailure {
+    ok: bool,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expression: Option<String>,
+    diagnostics: Vec<JsDiagnostic>,
+}
+
+fn mapping_failure(e: &MappingError) -> MappingFailure {
+    let (target, expression, diagnostics) = match e {
+        MappingError::Target { target, .. } => (Some(target.clone()), None, Vec::new()),
+        MappingError::Expression {
+            target,
+            expression,
+            error,
+        } => (
+            Some(target.clone()),
+            Some(expression.clone()),
+            diagnostics(expression, &error.diagnostics),
+        ),
+        MappingError::Eval {
+            target,
+            expression,
+            error,
+        } => (
+            Some(target.clone()),
+            Some(expression.clone()),
+            vec![diagnostic(expression, &error.to_diagnostic())],
+        ),
+        _ => (None, None, Vec::new()),
+    };
+    MappingFailure {
+        ok: false,
+        message: e.to_string(),
+        target,
+        expression,
+        diagnostics,
+    }
+}
+
+fn message_failure(message: String) -> MappingFailure {
+    MappingFailure {
+        ok: false,
+        message,
+        target: None,
+        expression: None,
+        diagnostics: Vec::new(),
+    }
+}
+
+/// A preset name, JSON text, or a parsed Graph schema / compact form / preset file.
+fn load(input: JsValue) -> Result<Result<CoreMapping, MappingFailure>, JsError> {
+    if let Some(s) = input.as_string() {
+        if s.trim_start().starts_with('{') {
+            return Ok(CoreMapping::from_str_json(&s).map_err(message_failure));
+        }
+        return Ok(match presets::find(s.trim()) {
+            Some(p) => p.load().map_err(message_failure),
+            None => Err(message_failure(format!(
+                "unknown preset `{s}` (built-in: {})",
+                PRESETS
+                    .iter()
+                    .map(|p| p.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        });
+    }
+    let json: Json = from_js(input, "mapping")?;
+    Ok(CoreMapping::from_json(&json).map_err(message_failure))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct MapOptions {
+    object: Option<String>,
+    mode: Option<String>,
+    current: Option<Json>,
+    #[serde(default)]
+    aad_opt_scim062020: bool,
+    #[serde(default)]
+    deleted: bool,
+}
+
+fn map_options(options: &JsValue) -> Result<(MapOptions, Eval), JsError> {
+    let ev = Eval::from_js(options)?;
+    let o: MapOptions = if options.is_undefined() || options.is_null() {
+        MapOptions::default()
+    } else {
+        // `now` may be a Date, which MapOptions ignores; Eval read it above.
+        let copy = js_sys::Object::assign(&js_sys::Object::new(), options.unchecked_ref());
+        let _ = js_sys::Reflect::delete_property(&copy, &JsValue::from_str("now"));
+        from_js(copy.into(), "options")?
+    };
+    Ok((o, ev))
+}
+
+fn mode(o: &MapOptions) -> Result<Mode, JsError> {
+    o.mode
+        .as_deref()
+        .map_or(Ok(Mode::Create), str::parse::<Mode>)
+        .map_err(|e| JsError::new(&format!("options.mode: {e}")))
+}
+
+fn apply_one(m: &CompiledMapping, source: &Json, mode: Mode, ev: &Eval) -> Json {
+    let r = match ev.with(|o| m.apply(source, mode, o)) {
+        Ok(a) => Ok(json!({"ok": true, "resource": a.resource, "steps": a.steps})),
+        Err(e) => serde_json::to_value(mapping_failure(&e)),
+    };
+    r.unwrap_or(Json::Null)
+}
+
+fn simulate_one(
+    mapping: &CoreMapping,
+    m: &CompiledMapping,
+    source: &Json,
+    o: &MapOptions,
+    ev: &Eval,
+) -> Json {
+    let r = ev.with(|eval| {
+        let sim = SimOptions {
+            aad_opt_scim062020: o.aad_opt_scim062020,
+            hard_deleted: o.deleted,
+            cannot_create: !mapping.capability(&m.target_object, "create"),
+            cannot_delete: !mapping.capability(&m.target_object, "delete"),
+            eval: eval.clone(),
+        };
+        core_simulate(m, source, o.current.as_ref(), &sim)
+    });
+    let r = match r {
+        Ok(report) => Ok(json!({"ok": true, "report": report})),
+        Err(e) => serde_json::to_value(mapping_failure(&e)),
+    };
+    r.unwrap_or(Json::Null)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AttributeRow {
+    target: String,
+    /// `null`: mapping type "None" (only the default value flows, on create).
+    expression: Option<String>,
+    default_value: Option<String>,
+    flow_type: String,
+    matching_priority: i64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ObjectInfo {
+    source_object: String,
+    target_object: String,
+    enabled: bool,
+}
+
+/// A loaded mapping (Graph `synchronizationSchema`, compact form or preset).
+#[wasm_bindgen]
+pub struct Mapping {
+    inner: CoreMapping,
+}
+
+#[wasm_bindgen]
+impl Mapping {
+    /// Preset metadata (display name, tenant URL, auth, notes, capabilities), if any.
+    #[wasm_bindgen(getter, unchecked_return_type = "PresetInfo | null")]
+    pub fn preset(&self) -> Result<JsValue, JsError> {
+        to_js(&self.inner.preset)
+    }
+
+    /// The object mappings (`User`, `Group`).
+    #[wasm_bindgen(unchecked_return_type = "ObjectInfo[]")]
+    pub fn objects(&self) -> Result<JsValue, JsError> {
+        let list: Vec<ObjectInfo> = self
+            .inner
+            .schema
+            .object_mappings()
+            .map(|om| ObjectInfo {
+                source_object: om.source_object_name.clone(),
+                target_object: om.target_object_name.clone(),
+                enabled: om.enabled != Some(false),
+            })
+            .collect();
+        to_js(&list)
+    }
+
+    /// The attribute mappings of one object mapping (`undefined` = the first), as rows.
+    #[wasm_bindgen(js_name = attributeMappings, unchecked_return_type = "AttributeMappingRow[]")]
+    pub fn attribute_mappings(&self, object: Option<String>) -> Result<JsValue, JsError> {
+        let Some(om) = self.inner.schema.object_mapping(object.as_deref()) else {
+            return to_js(&Vec::<AttributeRow>::new());
+        };
+        let rows: Vec<AttributeRow> = om
+            .attribute_mappings
+            .iter()
+            .map(|am| AttributeRow {
+                target: am.target_attribute_name.clone(),
+                expression: am.source().map(scimmap::mapping::source::expression_text),
+                default_value: am.default().map(str::to_string),
+                flow_type: am.flow_type.clone().unwrap_or_else(|| "Always".into()),
+                matching_priority: am.matching().unwrap_or(0),
+            })
+            .collect();
+        to_js(&rows)
+    }
+
+    /// The Graph `synchronizationSchema` JSON.
+    #[wasm_bindgen(js_name = toGraph, unchecked_return_type = "JsonObject")]
+    pub fn to_graph(&self) -> Result<JsValue, JsError> {
+        to_js(&self.inner.schema.to_json())
+    }
+
+    /// Lint findings (what `scimmap check` reports), each located in its own text.
+    #[wasm_bindgen(unchecked_return_type = "Finding[]")]
+    pub fn findings(&self) -> Result<JsValue, JsError> {
+        let list: Vec<JsFinding> = lint(&self.inner.schema).iter().map(finding).collect();
+        to_js(&list)
+    }
+
+    /// Applies the mapping to a source object: the SCIM resource the app receives.
+    #[wasm_bindgen(unchecked_return_type = "ApplyResult")]
+    pub fn apply(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "JsonObject")] source: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "MapOptions | undefined")] options: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let source = json_arg(source, "source")?;
+        let (o, ev) = map_options(&options)?;
+        let mode = mode(&o)?;
+        match self.inner.compile(o.object.as_deref()) {
+            Ok(m) => to_js(&apply_one(&m, &source, mode, &ev)),
+            Err(e) => to_js(&mapping_failure(&e)),
+        }
+    }
+
+    /// Offline "Provision on demand": scope, matching, and the requests Entra would send.
+    #[wasm_bindgen(unchecked_return_type = "SimulateResult")]
+    pub fn simulate(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "JsonObject")] source: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "SimulateOptions | undefined")] options: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let source = json_arg(source, "source")?;
+        let (o, ev) = map_options(&options)?;
+        match self.inner.compile(o.object.as_deref()) {
+            Ok(m) => to_js(&simulate_one(&self.inner, &m, &source, &o, &ev)),
+            Err(e) => to_js(&mapping_failure(&e)),
+        }
+    }
+
+    /// Batch: applies the mapping to each object of a JSON array; JSON text of an array of
+    /// `ApplyResult`s (one failed result when the mapping does not compile).
+    #[wasm_bindgen(js_name = mapJson)]
+    pub fn map_json(
+        &self,
+        sources: &str,
+        #[wasm_bindgen(unchecked_param_type = "MapOptions | undefined")] options: JsValue,
+    ) -> Result<String, JsError> {
+        map_json_with(&self.inner, sources, &options)
+    }
+}
+
+fn map_json_with(
+    mapping: &CoreMapping,
+    sources_json: &str,
+    options: &JsValue,
+) -> Result<String, JsError> {
+    let sources: Vec<Json> = serde_json::from_str(sources_json)
+        .map_err(|e| JsError::new(&format!("sources: invalid JSON array: {e}")))?;
+    let (o, ev) = map_options(options)?;
+    let mode = mode(&o)?;
+    let out = match mapping.compile(o.object.as_deref()) {
+        Ok(m) => Json::Array(
+            sources
+                .iter()
+                .map(|s| apply_one(&m, s, mode, &ev))
+                .collect(),
+        ),
+        Err(e) => serde_json::to_value(mapping_failure(&e)).unwrap_or(Json::Null),
+    };
+    Ok(out.to_string())
+}
+
+/// Loads a mapping: a preset name (`"webex"`), JSON text, or a parsed Graph schema,
+/// compact form or preset file. Lint findings come with it.
+#[wasm_bindgen(js_name = loadMapping, unchecked_return_type = "MappingLoadResult")]
+pub fn load_mapping(
+    #[wasm_bindgen(unchecked_param_type = "MappingInput")] input: JsValue,
+) -> Result<JsValue, JsError> {
+    match load(input)? {
+        Ok(m) => {
+            let findings: Vec<JsFinding> = lint(&m.schema).iter().map(finding).collect();
+            let findings = to_js(&findings)?;
+            ok_with(vec![
+                ("mapping", Mapping { inner: m }.into()),
+                ("findings", findings),
+            ])
+        }
+        Err(f) => to_js(&f),
+    }
+}
+
+/// Loads a mapping and applies it to one source object.
+#[wasm_bindgen(js_name = applyMapping, unchecked_return_type = "ApplyResult")]
+pub fn apply_mapping(
+    #[wasm_bindgen(unchecked_param_type = "MappingInput")] mapping: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "JsonObject")] source: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "MapOptions | undefined")] options: JsValue,
+) -> Result<JsValue, JsError> {
+    match load(mapping)? {
+        Ok(m) => Mapping { inner: m }.apply(source, options),
+        Err(f) => to_js(&f),
+    }
+}
+
+/// Loads a mapping and simulates provisioning one source object.
+#[wasm_bindgen(unchecked_return_type = "SimulateResult")]
+pub fn simulate(
+    #[wasm_bindgen(unchecked_param_type = "MappingInput")] mapping: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "JsonObject")] source: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "SimulateOptions | undefined")] options: JsValue,
+) -> Result<JsValue, JsError> {
+    match load(mapping)? {
+        Ok(m) => Mapping { inner: m }.simulate(source, options),
+        Err(f) => to_js(&f),
+    }
+}
+
+/// Batch: loads a mapping and applies it to each user of a JSON array (see `Mapping.mapJson`).
+#[wasm_bindgen(js_name = mapUsersJson)]
+pub fn map_users_json(
+    #[wasm_bindgen(unchecked_param_type = "MappingInput")] mapping: JsValue,
+    users: &str,
+    #[wasm_bindgen(unchecked_param_type = "MapOptions | undefined")] options: JsValue,
+) -> Result<String, JsError> {
+    match load(mapping)? {
+        Ok(m) => map_json_with(&m, users, &options),
+        Err(f) => Ok(serde_json::to_string(&f).unwrap_or_default()),
+    }
+}
+
+#[derive(Serialize)]
+struct PresetEntry {
+    name: &'static str,
+    preset: Option<Json>,
+}
+
+/// The built-in app presets, with their metadata.
+#[wasm_bindgen(unchecked_return_type = "PresetEntry[]")]
+pub fn presets() -> Result<JsValue, JsError> {
+    let list: Vec<PresetEntry> = PRESETS
+        .iter()
+        .map(|p| PresetEntry {
+            name: p.name,
+            preset: p.load().ok().and_then(|m| m.preset),
+        })
+        .collect();
+    to_js(&list)
+}

@@ -1,0 +1,244 @@
+/** Any JSON value. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+/** A JSON object (a source user, a SCIM resource, a Graph schema). */
+export type JsonObject = { [key: string]: JsonValue };
+
+/** A position in a text. */
+export interface Location {
+  /** UTF-16 code units from the start (what JS string indices and editors use). */
+  offset: number;
+  /** 1-based line. */
+  line: number;
+  /** 1-based column, in UTF-16 code units. */
+  column: number;
+}
+
+/** A secondary location with its own message. */
+export interface DiagnosticLabel {
+  message: string;
+  start: Location;
+  end: Location;
+}
+
+/** A problem located in a text. `code` is stable (kebab-case, e.g. `unknown-function`). */
+export interface Diagnostic {
+  code: string;
+  severity: "error" | "warning";
+  /** Lower-case, no trailing period. */
+  message: string;
+  start: Location;
+  end: Location;
+  labels: DiagnosticLabel[];
+  help?: string;
+}
+
+/** A failure on user input, returned as a value (never thrown). */
+export interface Failure {
+  ok: false;
+  diagnostics: Diagnostic[];
+}
+
+export type ExpressionParseResult =
+  | { ok: true; expression: Expression; /** warnings */ diagnostics: Diagnostic[] }
+  | Failure;
+
+/** Options of one evaluation. */
+export interface EvalOptions {
+  /** The clock for `Now()`: an RFC 3339 string or a Date (default: the current time). */
+  now?: string | Date;
+  /** Seed for `Guid()` and `RandomString()` (default: derived from `now`). */
+  seed?: number;
+  /** `SelectUniqueValue`: the values that already exist in the target system. */
+  exists?: string[];
+}
+
+/**
+ * An evaluation result. `ignoreFlow`: `IgnoreFlowIfNullOrEmpty` fired, so the target
+ * attribute is left out. A `null` value means nothing flows.
+ */
+export type EvalResult =
+  | { ok: true; value: JsonValue; ignoreFlow: boolean }
+  | Failure;
+
+export type AttributesResult = { ok: true; attributes: string[] } | Failure;
+export type TextResult = { ok: true; text: string } | Failure;
+
+/** Microsoft Graph's `attributeMappingSource` tree. */
+export interface GraphSource {
+  expression?: string | null;
+  name?: string | null;
+  type?: "Attribute" | "Constant" | "Function" | string;
+  parameters?: { key: string; value: GraphSource }[];
+}
+export type GraphResult = { ok: true; graph: GraphSource } | Failure;
+
+/** One entry of the Entra function registry. */
+export interface FunctionInfo {
+  name: string;
+  /** e.g. `Join(separator, source1, …)`; `[x]` marks an optional parameter. */
+  signature: string;
+  /** One-line description. */
+  doc: string;
+  /** Where the behaviour is specified. */
+  source: string;
+  minArgs: number;
+  /** `null`: unbounded. */
+  maxArgs: number | null;
+  params: { name: string; required: boolean }[];
+}
+
+/** A SCIM filter tree as plain data. */
+export type FilterNode =
+  | { op: "eq" | "ne" | "co" | "sw" | "ew" | "gt" | "ge" | "lt" | "le"; path: string; value: null | boolean | number | string }
+  | { op: "pr"; path: string }
+  | { op: "and" | "or"; operands: FilterNode[] }
+  | { op: "not"; filter: FilterNode }
+  | { op: "valuePath"; path: string; filter: FilterNode; tail?: FilterNode };
+
+export interface FilterOptions {
+  /** Accept unquoted values as strings (`externalId eq jyoung`). */
+  bareValues?: boolean;
+}
+
+export type FilterParseResult = { ok: true; filter: Filter; tree: FilterNode } | Failure;
+
+/** An RFC 7644 §3.12 error body. */
+export interface ScimErrorBody {
+  schemas: string[];
+  status: string;
+  scimType?: string;
+  detail: string;
+}
+
+/** A SCIM failure: the error body, plus diagnostics when a text did not parse. */
+export interface ScimFailure {
+  ok: false;
+  error: ScimErrorBody;
+  diagnostics: Diagnostic[];
+}
+
+export type MatchResult = { ok: true; matches: boolean } | ScimFailure;
+/** `filterJson`'s result (as JSON text). */
+export type FilterJsonResult = { ok: true; resources: JsonObject[] } | ScimFailure;
+
+/** A PatchOp message (RFC 7644 §3.5.2). */
+export interface PatchOpBody {
+  schemas: string[];
+  Operations: { op: string; path?: string; value?: JsonValue }[];
+}
+export interface PatchOptions {
+  /** `strict` (default): RFC 7644. `entra`: also what Entra ID sends. */
+  compat?: "strict" | "entra";
+}
+export type PatchResult = { ok: true; resource: JsonObject } | ScimFailure;
+export interface DiffOptions {
+  /** `strict` (default): RFC 7644 op names. `entra`: `Add`/`Replace`/`Remove`. */
+  shape?: "strict" | "entra";
+}
+
+/** A preset name (`"webex"`), JSON text, or a Graph schema, compact form or preset file. */
+export type MappingInput = string | JsonObject;
+
+/** Preset metadata. */
+export interface PresetInfo {
+  name: string;
+  displayName: string;
+  tenantUrl: string | null;
+  auth?: { kind: string; notes?: string };
+  source?: string[];
+  notes?: string[];
+  capabilities?: { [object: string]: { create?: boolean; delete?: boolean } };
+  [key: string]: JsonValue | undefined;
+}
+export interface PresetEntry {
+  name: string;
+  preset: PresetInfo | null;
+}
+
+/** A lint finding, located in `text` (a target, a source expression or a scoping clause). */
+export interface Finding {
+  object: string;
+  target: string;
+  field: "target" | "source" | "scope";
+  text: string;
+  diagnostic: Diagnostic;
+}
+
+export type MappingFailure = {
+  ok: false;
+  message: string;
+  /** The attribute mapping concerned. */
+  target?: string;
+  /** Its expression; `diagnostics` are located in it. */
+  expression?: string;
+  diagnostics: Diagnostic[];
+};
+
+export type MappingLoadResult = { ok: true; mapping: Mapping; findings: Finding[] } | MappingFailure;
+
+export interface ObjectInfo {
+  sourceObject: string;
+  targetObject: string;
+  enabled: boolean;
+}
+
+export interface AttributeMappingRow {
+  target: string;
+  /** `null`: mapping type "None" (only the default value flows, on create). */
+  expression: string | null;
+  defaultValue: string | null;
+  flowType: string;
+  /** `> 0` marks a matching attribute. */
+  matchingPriority: number;
+}
+
+export interface MapOptions extends EvalOptions {
+  /** Object mapping (`User`, `Group`); default: the first. */
+  object?: string;
+  /** `create` (default): POST, defaults apply. `update`: PATCH. */
+  mode?: "create" | "update";
+}
+
+export interface SimulateOptions extends EvalOptions {
+  object?: string;
+  /** The app's current resource (it was matched); absent: no match, so a create. */
+  current?: JsonObject;
+  /** The tenant URL carries `aadOptscim062020`. */
+  aadOptScim062020?: boolean;
+  /** The object was hard-deleted in Entra. */
+  deleted?: boolean;
+}
+
+/** What happened to one attribute mapping. */
+export type Step =
+  | { outcome: "sent" | "default"; target: string; value: JsonValue }
+  | { outcome: "null" | "ignored" | "createOnly"; target: string };
+
+export type ApplyResult = { ok: true; resource: JsonObject; steps: Step[] } | MappingFailure;
+
+/** One HTTP request relative to the tenant URL. */
+export interface SimulatedRequest {
+  method: "GET" | "POST" | "PATCH" | "DELETE";
+  path: string;
+  filter?: string;
+  body?: JsonObject;
+}
+
+export interface ScopeReport {
+  inScope: boolean;
+  reason: string;
+  groups: { name?: string; passed: boolean; clauses: { clause: string; passed: boolean; reason: string }[] }[];
+}
+
+export interface Report {
+  action: "create" | "update" | "disable" | "delete" | "skip";
+  reason: string;
+  scope: ScopeReport;
+  /** The matching queries, in priority order. */
+  matching: SimulatedRequest[];
+  /** The requests that change the app. */
+  requests: SimulatedRequest[];
+  steps: Step[];
+}
+
+export type SimulateResult = { ok: true; report: Report } | MappingFailure;
