@@ -23,3 +23,5 @@ cargo test --all-targets
 cargo test --doc
 echo "== npm package + playground (wasm build, packed tarball, node:test, Chromium)"
 bash scripts/test-pkg.sh
+echo "== proxy e2e (worker in workerd, scim2-server upstream)"
+bash scripts/test-proxy.sh

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# End-to-end tests of the edge proxy in real workerd (wrangler dev) in front of PyPI
+# scim2-server on 127.0.0.1: builds the worker once, then runs worker/test/e2e.test.mjs
+# (node's test runner; it starts and stops every process it needs, by PID).
+# Ports: 18081 (scim2-server), 18082 (fault gate), 18788-18789 (workerd + inspector).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+[ -f .tools/env.sh ] || bash scripts/setup.sh
+# shellcheck disable=SC1091
+source .tools/env.sh
+[ -d worker/node_modules ] || (cd worker && npm install --no-audit --no-fund >/dev/null)
+
+echo "== worker-build --release worker (once)"
+worker-build --release worker >/tmp/scimmap-worker-build.$$.log 2>&1 || { cat /tmp/scimmap-worker-build.$$.log; exit 1; }
+rm -f /tmp/scimmap-worker-build.$$.log
+raw=$(stat -c %s worker/build/index_bg.wasm)
+gz=$(gzip -9 -c worker/build/index_bg.wasm | wc -c)
+echo "   worker wasm: ${raw} bytes raw, ${gz} bytes gzip -9"
+
+echo "== e2e: worker in workerd + scim2-server"
+node --test --test-concurrency=1 --test-timeout=600000 worker/test/e2e.test.mjs

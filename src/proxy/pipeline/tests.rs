@@ -1,0 +1,455 @@
+use super::*;
+use crate::proxy::config::Config;
+use serde_json::json;
+
+const UP: &str = "http://app.local/v2";
+const EDGE: &str = "https://edge.example/scim/v2";
+
+fn secrets(n: &str) -> Option<String> {
+    match n {
+        "IN" => Some("in-token".into()),
+        "UP" => Some("up-secret-token".into()),
+        _ => None,
+    }
+}
+
+fn proxy_with(extra: Json) -> Proxy {
+    let mut j = json!({"upstream": {"url": UP, "auth": {"type": "bearer", "secret": "UP"}},
+                       "inbound": {"tokens": ["IN"]}});
+    if let (Some(o), Json::Object(e)) = (j.as_object_mut(), extra) {
+        for (k, v) in e {
+            o.insert(k, v);
+        }
+    }
+    Proxy::new(Config::from_json(&j, &secrets))
+}
+
+fn req(method: &str, path: &str, body: Option<Json>) -> Request {
+    let mut r =
+        Request::new(method, &format!("{EDGE}{path}")).header("Authorization", "Bearer in-token");
+    if let Some(b) = body {
+        r = r.body(serde_json::to_vec(&b).unwrap());
+    }
+    r.request_id = "r1".into();
+    r
+}
+
+fn fetch(step: Step) -> (UpstreamRequest, Pending) {
+    match step {
+        Step::Fetch(u, p) => (u, p),
+        Step::Respond(r, _) => panic!(
+            "expected a fetch, got {} {}",
+            r.status,
+            String::from_utf8_lossy(&r.body)
+        ),
+    }
+}
+
+fn respond(step: Step) -> (Response, Json) {
+    match step {
+        Step::Respond(r, log) => {
+            let log: Json = log
+                .map(|l| serde_json::from_str(&l).unwrap())
+                .unwrap_or(Json::Null);
+            (r, log)
+        }
+        Step::Fetch(u, _) => panic!("expected a response, got a fetch of {}", u.url),
+    }
+}
+
+fn up_resp(status: u16, body: Json) -> FetchOutcome {
+    FetchOutcome::Response(Response {
+        status,
+        headers: vec![("Content-Type".into(), "application/scim+json".into())],
+        body: if body.is_null() {
+            Vec::new()
+        } else {
+            serde_json::to_vec(&body).unwrap()
+        },
+    })
+}
+
+fn body(r: &Response) -> Json {
+    serde_json::from_slice(&r.body).unwrap()
+}
+
+#[test]
+fn auth_is_required() {
+    let mut p = proxy_with(json!({}));
+    let mut r = req("GET", "/Users", None);
+    r.headers.clear();
+    let (resp, log) = respond(p.handle(r, 0));
+    assert_eq!(resp.status, 401);
+    assert_eq!(body(&resp)["schemas"][0], crate::scim::error::ERROR_URN);
+    assert!(resp.get_header("WWW-Authenticate").is_some());
+    assert_eq!(log["status"], 401);
+    let r =
+        Request::new("GET", &format!("{EDGE}/Users")).header("Authorization", "Bearer in-tokeN");
+    assert_eq!(respond(p.handle(r, 0)).0.status, 401);
+}
+
+#[test]
+fn invalid_config_fails_loudly_per_request() {
+    let mut p = Proxy::new(Config::from_json(
+        &json!({"upstream": {"url": "nope"}}),
+        &secrets,
+    ));
+    let (resp, log) = respond(p.handle(req("GET", "/Users", None), 0));
+    assert_eq!(resp.status, 500);
+    assert!(body(&resp)["detail"]
+        .as_str()
+        .unwrap()
+        .contains("upstream.url"));
+    assert!(log["fault"].as_str().unwrap().contains("upstream.url"));
+}
+
+#[test]
+fn get_by_username_rewrites_filter_and_response() {
+    let mut p = proxy_with(json!({"resources": {"User": {"renames": {"userName": "login"}}}}));
+    let (up, pend) = fetch(p.handle(
+        req(
+            "GET",
+            "/Users?filter=userName+eq+%22ada%22&aadOptscim062020",
+            None,
+        ),
+        0,
+    ));
+    assert_eq!(up.url, format!("{UP}/Users?filter=login%20eq%20%22ada%22"));
+    assert_eq!(
+        crate::proxy::http::get(&up.headers, "Authorization"),
+        Some("Bearer up-secret-token")
+    );
+    let list = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 1,
+        "Resources": [{"id": "1", "login": "ada", "meta": {"location": format!("{UP}/Users/1")}}]});
+    let (resp, log) = respond(p.resume(pend, up_resp(200, list), 7));
+    assert_eq!(resp.status, 200);
+    let b = body(&resp);
+    assert_eq!(b["Resources"][0]["userName"], "ada");
+    assert_eq!(
+        b["Resources"][0]["meta"]["location"],
+        format!("{EDGE}/Users/1")
+    );
+    assert_eq!(log["durationMs"], 7);
+    assert_eq!(log["upstreamStatus"], 200);
+    assert!(!resp.body.windows(5).any(|w| w == b"login"));
+}
+
+#[test]
+fn untranslatable_filter_is_invalid_filter() {
+    let mut p = proxy_with(json!({"preset": "webex"}));
+    let (resp, _) = respond(p.handle(
+        req("GET", "/Users?filter=displayName%20eq%20%22x%22", None),
+        0,
+    ));
+    assert_eq!(resp.status, 400);
+    assert_eq!(body(&resp)["scimType"], "invalidFilter");
+    let (resp, _) = respond(p.handle(req("GET", "/Users?filter=userName%20eq", None), 0));
+    assert_eq!(body(&resp)["scimType"], "invalidFilter");
+}
+
+#[test]
+fn create_maps_body_and_location() {
+    let mut p = proxy_with(json!({"preset": "webex"}));
+    let user = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "ada",
+        "name": {"givenName": "Ada", "familyName": "Lovelace"}, "active": true});
+    let (up, pend) = fetch(p.handle(req("POST", "/Users", Some(user)), 0));
+    assert_eq!(up.method, "POST");
+    let sent: Json = serde_json::from_slice(up.body.as_ref().unwrap()).unwrap();
+    assert_eq!(sent["displayName"], "Ada Lovelace");
+    let created = FetchOutcome::Response(Response {
+        status: 201,
+        headers: vec![
+            ("Location".into(), format!("{UP}/Users/9")),
+            ("ETag".into(), "W/\"1\"".into()),
+        ],
+        body: serde_json::to_vec(
+            &json!({"id": "9", "userName": "ada", "displayName": "Ada Lovelace"}),
+        )
+        .unwrap(),
+    });
+    let (resp, log) = respond(p.resume(pend, created, 1));
+    assert_eq!(resp.status, 201);
+    assert_eq!(
+        resp.get_header("Location"),
+        Some(format!("{EDGE}/Users/9").as_str())
+    );
+    assert_eq!(resp.get_header("ETag"), Some("W/\"1\""));
+    assert!(log["changed"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("displayName")));
+}
+
+#[test]
+fn entra_patch_goes_direct_and_strict() {
+    let mut p = proxy_with(json!({}));
+    let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "Replace", "path": "active", "value": "False"}]});
+    let (up, pend) = fetch(p.handle(req("PATCH", "/Users/5", Some(patch)), 0));
+    assert_eq!(up.url, format!("{UP}/Users/5"));
+    let sent: Json = serde_json::from_slice(up.body.as_ref().unwrap()).unwrap();
+    assert_eq!(
+        sent["Operations"],
+        json!([{"op": "replace", "path": "active", "value": false}])
+    );
+    let (resp, log) = respond(p.resume(pend, up_resp(204, Json::Null), 0));
+    assert_eq!(resp.status, 204);
+    assert_eq!(log["changed"], json!(["active"]));
+}
+
+#[test]
+fn read_modify_write_with_if_match_and_retry() {
+    let mut p = proxy_with(json!({"preset": "webex"}));
+    let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "Replace", "path": "emails[type eq \"work\"].value", "value": "new@x.org"},
+                       {"op": "Replace", "path": "name.familyName", "value": "Byron"}]});
+    let (up, pend) = fetch(p.handle(req("PATCH", "/Users/5", Some(patch)), 0));
+    assert_eq!(
+        (up.method.as_str(), up.url.as_str()),
+        ("GET", format!("{UP}/Users/5").as_str())
+    );
+    let current = json!({"id": "5", "userName": "ada", "displayName": "Ada Lovelace",
+        "name": {"givenName": "Ada", "familyName": "Lovelace"}, "meta": {"version": "W/\"3\""}});
+    let (up, pend) = fetch(p.resume(pend, up_resp(200, current.clone()), 0));
+    assert_eq!(up.method, "PATCH");
+    assert_eq!(
+        crate::proxy::http::get(&up.headers, "If-Match"),
+        Some("W/\"3\"")
+    );
+    let sent: Json = serde_json::from_slice(up.body.as_ref().unwrap()).unwrap();
+    let applied = crate::scim::apply_patch(
+        &current,
+        &sent,
+        &Schemas::core(),
+        &crate::scim::Compat::strict(),
+    )
+    .unwrap();
+    assert_eq!(
+        applied["emails"],
+        json!([{"type": "work", "value": "new@x.org"}])
+    );
+    assert_eq!(applied["name"]["familyName"], "Byron");
+    // Someone else wrote in between: 412 → read again → write again.
+    let (up, pend) = fetch(p.resume(pend, up_resp(412, json!({"status": "412"})), 0));
+    assert_eq!(up.method, "GET");
+    let (up, pend) = fetch(p.resume(pend, up_resp(200, current), 0));
+    assert_eq!(up.method, "PATCH");
+    let (resp, log) = respond(p.resume(pend, up_resp(204, Json::Null), 0));
+    assert_eq!(resp.status, 204);
+    assert_eq!(log["action"], "read-modify-write");
+}
+
+#[test]
+fn faults_are_502_504_with_retry_after() {
+    let mut p = proxy_with(json!({}));
+    let post = || req("POST", "/Users", Some(json!({"userName": "a"})));
+    let cases: Vec<(FetchOutcome, u16)> = vec![
+        (FetchOutcome::Timeout, 504),
+        (FetchOutcome::Unreachable("connection refused".into()), 502),
+        (up_resp(500, json!({})), 502),
+        (up_resp(401, json!({})), 502),
+        (
+            FetchOutcome::Response(Response {
+                status: 201,
+                headers: vec![],
+                body: b"<html>".to_vec(),
+            }),
+            502,
+        ),
+    ];
+    for (outcome, want) in cases {
+        let (_, pend) = fetch(p.handle(post(), 0));
+        let (resp, log) = respond(p.resume(pend, outcome, 0));
+        assert_eq!(resp.status, want);
+        assert_eq!(resp.get_header("Retry-After"), Some("30"));
+        assert!(log["fault"].is_string());
+        assert!(!String::from_utf8_lossy(&resp.body).contains("up-secret-token"));
+    }
+    let (_, pend) = fetch(p.handle(post(), 0));
+    let (resp, _) = respond(p.resume(
+        pend,
+        up_resp(
+            409,
+            json!({"schemas": ["x"], "scimType": "uniqueness", "detail": "dup"}),
+        ),
+        0,
+    ));
+    assert_eq!(resp.status, 409);
+    assert_eq!(body(&resp)["scimType"], "uniqueness");
+    assert_eq!(body(&resp)["schemas"][0], crate::scim::error::ERROR_URN);
+}
+
+#[test]
+fn oauth_token_is_fetched_once_and_cached() {
+    let j = json!({"upstream": {"url": UP, "auth": {"type": "oauth2", "tokenUrl": "https://idp/token", "clientId": "c", "clientSecret": "UP"}},
+                   "inbound": {"tokens": ["IN"]}});
+    let mut p = Proxy::new(Config::from_json(&j, &secrets));
+    let (tok, pend) = fetch(p.handle(req("GET", "/Users/1", None), 0));
+    assert_eq!(tok.url, "https://idp/token");
+    assert!(String::from_utf8_lossy(tok.body.as_ref().unwrap())
+        .contains("grant_type=client_credentials"));
+    let (up, pend) = fetch(p.resume(
+        pend,
+        up_resp(200, json!({"access_token": "AT", "expires_in": 3600})),
+        0,
+    ));
+    assert_eq!(
+        crate::proxy::http::get(&up.headers, "Authorization"),
+        Some("Bearer AT")
+    );
+    let _ = respond(p.resume(pend, up_resp(200, json!({"id": "1"})), 0));
+    let (up, _) = fetch(p.handle(req("GET", "/Users/1", None), 1000));
+    assert_eq!(up.url, format!("{UP}/Users/1"));
+    // Near expiry: fetched again.
+    let (tok, _) = fetch(p.handle(req("GET", "/Users/1", None), 3_590_000));
+    assert_eq!(tok.url, "https://idp/token");
+}
+
+#[test]
+fn dry_run_returns_the_upstream_request() {
+    let mut p = proxy_with(json!({}));
+    let r = req(
+        "POST",
+        "/Users",
+        Some(json!({"userName": "a", "active": "True"})),
+    )
+    .header("X-Scimmap-Dry-Run", "1");
+    let (resp, log) = respond(p.handle(r, 0));
+    assert_eq!(resp.status, 200);
+    let b = body(&resp);
+    assert_eq!(b["request"]["url"], format!("{UP}/Users"));
+    assert_eq!(b["request"]["body"]["userName"], "a");
+    assert_eq!(b["request"]["headers"]["Authorization"], "[redacted]");
+    assert!(!String::from_utf8_lossy(&resp.body).contains("up-secret-token"));
+    assert_eq!(log["action"], "dry-run");
+    let (resp, _) = respond(p.handle(req("DELETE", "/Users/1?dryRun=true", None), 0));
+    assert_eq!(body(&resp)["request"]["method"], "DELETE");
+}
+
+#[test]
+fn genesys_adopts_and_detaches_groups() {
+    let mut p = proxy_with(json!({"preset": "genesys"}));
+    let g = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Sales", "externalId": "e1"});
+    let (up, pend) = fetch(p.handle(req("POST", "/Groups", Some(g.clone())), 0));
+    assert_eq!(
+        up.url,
+        format!("{UP}/Groups?filter=displayName%20eq%20%22Sales%22&excludedAttributes=members")
+    );
+    let found = json!({"totalResults": 1, "Resources": [{"id": "g7", "displayName": "Sales"}]});
+    let (resp, log) = respond(p.resume(pend, up_resp(200, found), 0));
+    assert_eq!(resp.status, 201);
+    assert_eq!(
+        resp.get_header("Location"),
+        Some(format!("{EDGE}/Groups/g7").as_str())
+    );
+    assert_eq!(log["action"], "adopted");
+    // Not found: created.
+    let (_, pend) = fetch(p.handle(req("POST", "/Groups", Some(g)), 0));
+    let (up, _) = fetch(p.resume(
+        pend,
+        up_resp(200, json!({"totalResults": 0, "Resources": []})),
+        0,
+    ));
+    assert_eq!(up.method, "POST");
+    let (resp, log) = respond(p.handle(req("DELETE", "/Groups/g7", None), 0));
+    assert_eq!(resp.status, 204);
+    assert_eq!(log["action"], "detached");
+}
+
+#[test]
+fn limits_and_bad_requests() {
+    let mut p = proxy_with(json!({"limits": {"maxBodyBytes": 64, "maxDepth": 4}}));
+    let big = req("POST", "/Users", Some(json!({"userName": "x".repeat(100)})));
+    assert_eq!(respond(p.handle(big, 0)).0.status, 413);
+    let deep = req("POST", "/Users", None).body(b"{\"a\":[[[[[1]]]]]}".to_vec());
+    let (r, _) = respond(p.handle(deep, 0));
+    assert_eq!(
+        (r.status, body(&r)["scimType"].as_str()),
+        (400, Some("invalidSyntax"))
+    );
+    let garbage = req("PATCH", "/Users/1", None).body(b"nope".to_vec());
+    assert_eq!(respond(p.handle(garbage, 0)).0.status, 400);
+    assert_eq!(
+        respond(p.handle(req("POST", "/Bulk", Some(json!({}))), 0))
+            .0
+            .status,
+        501
+    );
+    assert_eq!(
+        respond(p.handle(req("GET", "/Widgets", None), 0)).0.status,
+        404
+    );
+    assert_eq!(
+        respond(p.handle(req("DELETE", "/Schemas", None), 0))
+            .0
+            .status,
+        405
+    );
+    assert_eq!(
+        respond(p.handle(req("PUT", "/Users", Some(json!({}))), 0))
+            .0
+            .status,
+        405
+    );
+    let bad_patch = req(
+        "PATCH",
+        "/Users/1",
+        Some(json!({"Operations": [{"op": "frobnicate"}]})),
+    );
+    assert_eq!(respond(p.handle(bad_patch, 0)).0.status, 400);
+}
+
+#[test]
+fn discovery_is_consistent() {
+    let mut p = proxy_with(json!({"resources": {"User": {"renames": {"userName": "login"}}}}));
+    let (_, pend) = fetch(p.handle(req("GET", "/ServiceProviderConfig", None), 0));
+    let spc = json!({"patch": {"supported": false}, "authenticationSchemes": [{"type": "httpbasic"}], "meta": {"location": format!("{UP}/ServiceProviderConfig")}});
+    let (r, _) = respond(p.resume(pend, up_resp(200, spc), 0));
+    let b = body(&r);
+    assert_eq!(b["patch"]["supported"], true);
+    assert_eq!(b["authenticationSchemes"][0]["type"], "oauthbearertoken");
+    assert_eq!(
+        b["meta"]["location"],
+        format!("{EDGE}/ServiceProviderConfig")
+    );
+    let (_, pend) = fetch(p.handle(req("GET", "/Schemas", None), 0));
+    let schemas = json!({"Resources": [{"id": crate::scim::schema::USER, "attributes": [{"name": "login"}, {"name": "emails"}]}]});
+    let (r, _) = respond(p.resume(pend, up_resp(200, schemas), 0));
+    assert_eq!(
+        body(&r)["Resources"][0]["attributes"][0]["name"],
+        "userName"
+    );
+}
+
+#[test]
+fn tenant_routes_and_log_names() {
+    let mut p = proxy_with(json!({}));
+    let mut r = Request::new("GET", "https://edge.example/t/acme/scim/v2/Groups/g%201")
+        .header("Authorization", "Bearer in-token");
+    r.request_id = "rid".into();
+    let (up, pend) = fetch(p.handle(r, 0));
+    assert_eq!(up.url, format!("{UP}/Groups/g%201"));
+    let (_, log) = respond(p.resume(
+        pend,
+        up_resp(
+            404,
+            json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "404"}),
+        ),
+        0,
+    ));
+    assert_eq!(log["tenant"], "acme");
+    assert_eq!(log["id"], "g 1");
+    assert_eq!(log["resourceType"], "Groups");
+    assert_eq!(log["requestId"], "rid");
+    let (r, _) = respond(p.handle(Request::new("GET", "https://edge.example/other"), 0));
+    assert_eq!(r.status, 404);
+}
+
+#[test]
+fn search_posts_translate_the_filter() {
+    let mut p = proxy_with(json!({"resources": {"User": {"renames": {"userName": "login"}}}}));
+    let (up, _) = fetch(p.handle(req("POST", "/Users/.search", Some(json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": "userName eq \"a\""}))), 0));
+    assert_eq!(up.url, format!("{UP}/Users/.search"));
+    let sent: Json = serde_json::from_slice(up.body.as_ref().unwrap()).unwrap();
+    assert_eq!(sent["filter"], "login eq \"a\"");
+}

@@ -1,0 +1,932 @@
+//! Rewriting between the client's view (what Entra sends and expects back) and the app's
+//! view: resource bodies, filters and PATCH bodies. Pure functions over JSON.
+
+use crate::entra::EvalOptions;
+use crate::mapping::Mode;
+use crate::proxy::config::{top_name, Rename, ResourceRules};
+use crate::scim::ast::{CompValue, CompareOp};
+use crate::scim::patch::{OpKind, Operation};
+use crate::scim::rewrite::PathContext;
+use crate::scim::schema::AttrType;
+use crate::scim::{AttrPath, Compat, Filter, PatchOp, Path, Schemas, ScimError, ScimType};
+use serde_json::{Map, Value as Json};
+
+/// Direction of a rewrite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dir {
+    /// Client view → app view (requests).
+    ToApp,
+    /// App view → client view (responses).
+    ToClient,
+}
+
+fn core() -> &'static Schemas {
+    static CORE: std::sync::OnceLock<Schemas> = std::sync::OnceLock::new();
+    CORE.get_or_init(Schemas::core)
+}
+
+fn find_key(obj: &Map<String, Json>, key: &str) -> Option<String> {
+    if obj.contains_key(key) {
+        return Some(key.to_string());
+    }
+    obj.keys().find(|k| k.eq_ignore_ascii_case(key)).cloned()
+}
+
+/// The object holding `p`'s attribute: the resource, or its extension object.
+fn container_mut<'a>(
+    obj: &'a mut Map<String, Json>,
+    p: &AttrPath,
+    create: bool,
+) -> Option<&'a mut Map<String, Json>> {
+    match &p.uri {
+        None => Some(obj),
+        Some(u) => {
+            let key = match find_key(obj, u) {
+                Some(k) => k,
+                None if create => {
+                    obj.insert(u.clone(), Json::Object(Map::new()));
+                    add_schema_urn(obj, u);
+                    u.clone()
+                }
+                None => return None,
+            };
+            obj.get_mut(&key)?.as_object_mut()
+        }
+    }
+}
+
+fn add_schema_urn(obj: &mut Map<String, Json>, urn: &str) {
+    if let Some(Json::Array(s)) = obj.get_mut("schemas") {
+        if !s
+            .iter()
+            .any(|x| x.as_str().is_some_and(|x| x.eq_ignore_ascii_case(urn)))
+        {
+            s.push(Json::String(urn.to_string()));
+        }
+    }
+}
+
+/// Removes the value at `p` (an attribute or a sub-attribute of a single complex one).
+fn take(obj: &mut Map<String, Json>, p: &AttrPath) -> Option<Json> {
+    let c = container_mut(obj, p, false)?;
+    let k = find_key(c, &p.attr)?;
+    let v = match &p.sub {
+        None => c.remove(&k)?,
+        Some(sub) => {
+            let inner = c.get_mut(&k)?.as_object_mut()?;
+            let sk = find_key(inner, sub)?;
+            let v = inner.remove(&sk)?;
+            if inner.is_empty() {
+                c.remove(&k);
+            }
+            v
+        }
+    };
+    if let Some(u) = &p.uri {
+        if let Some(uk) = find_key(obj, u) {
+            if obj
+                .get(&uk)
+                .and_then(Json::as_object)
+                .is_some_and(Map::is_empty)
+            {
+                obj.remove(&uk);
+            }
+        }
+    }
+    Some(v)
+}
+
+/// Writes `v` at `p`, creating the parent object when needed.
+fn put(obj: &mut Map<String, Json>, p: &AttrPath, v: Json) {
+    let Some(c) = container_mut(obj, p, true) else {
+        return;
+    };
+    match &p.sub {
+        None => {
+            let k = find_key(c, &p.attr).unwrap_or_else(|| p.attr.clone());
+            c.insert(k, v);
+        }
+        Some(sub) => {
+            let k = find_key(c, &p.attr).unwrap_or_else(|| p.attr.clone());
+            let slot = c.entry(k).or_insert_with(|| Json::Object(Map::new()));
+            if !slot.is_object() {
+                *slot = Json::Object(Map::new());
+            }
+            if let Some(inner) = slot.as_object_mut() {
+                let sk = find_key(inner, sub).unwrap_or_else(|| sub.clone());
+                inner.insert(sk, v);
+            }
+        }
+    }
+}
+
+fn retag(obj: &mut Map<String, Json>, attr: &AttrPath, sub: &str, from: &str, to: &str) {
+    let Some(c) = container_mut(obj, attr, false) else {
+        return;
+    };
+    let Some(k) = find_key(c, &attr.attr) else {
+        return;
+    };
+    if let Some(Json::Array(items)) = c.get_mut(&k) {
+        for it in items {
+            retag_element(it, sub, from, to);
+        }
+    }
+}
+
+fn retag_element(it: &mut Json, sub: &str, from: &str, to: &str) {
+    if let Some(e) = it.as_object_mut() {
+        if let Some(tk) = find_key(e, sub) {
+            if e.get(&tk)
+                .and_then(Json::as_str)
+                .is_some_and(|t| t.eq_ignore_ascii_case(from))
+            {
+                e.insert(tk, Json::String(to.to_string()));
+            }
+        }
+    }
+}
+
+fn apply_renames(obj: &mut Map<String, Json>, rules: &ResourceRules, dir: Dir) {
+    let mut go = |r: &Rename| match (r, dir) {
+        (Rename::Attr { client, app }, Dir::ToApp) => {
+            if let Some(v) = take(obj, client) {
+                put(obj, app, v);
+            }
+        }
+        (Rename::Attr { client, app }, Dir::ToClient) => {
+            if let Some(v) = take(obj, app) {
+                put(obj, client, v);
+            }
+        }
+        (
+            Rename::Element {
+                attr,
+                sub,
+                client,
+                app,
+            },
+            Dir::ToApp,
+        ) => {
+            retag(obj, attr, sub, client, app);
+        }
+        (
+            Rename::Element {
+                attr,
+                sub,
+                client,
+                app,
+            },
+            Dir::ToClient,
+        ) => {
+            retag(obj, attr, sub, app, client);
+        }
+    };
+    match dir {
+        Dir::ToApp => rules.renames.iter().for_each(&mut go),
+        Dir::ToClient => rules.renames.iter().rev().for_each(&mut go),
+    }
+}
+
+/// Maps a resource (a POST/PUT body or a response resource) between the two views.
+/// Transforms run only towards the app (they are write-only); they read the client's
+/// view as sent, before renames.
+///
+/// # Errors
+/// A transform that fails to evaluate (400 `invalidValue`, naming the target).
+pub fn map_resource(
+    body: &Json,
+    rules: &ResourceRules,
+    dir: Dir,
+    opts: &EvalOptions<'_>,
+) -> Result<Json, ScimError> {
+    let Json::Object(src) = body else {
+        return Ok(body.clone());
+    };
+    let mut obj = src.clone();
+    if dir == Dir::ToApp {
+        strip_nulls(&mut obj);
+        drop_empty_schema_urns(&mut obj);
+    }
+    if rules.is_identity() {
+        return Ok(Json::Object(obj));
+    }
+    apply_renames(&mut obj, rules, dir);
+    if let (Dir::ToApp, Some(t)) = (dir, &rules.transforms) {
+        let applied = t
+            .apply(body, Mode::Create, opts)
+            .map_err(|e| ScimError::bad_request(ScimType::InvalidValue, format!("mapping: {e}")))?;
+        let mut out = Json::Object(obj);
+        for (i, v) in applied.written {
+            if let Some(a) = t.attributes.get(i) {
+                crate::scim::patch::write_path(&mut out, &a.target_text, v, core())?;
+            }
+        }
+        return Ok(out);
+    }
+    Ok(Json::Object(obj))
+}
+
+/// Maps every resource of a ListResponse (or a single resource) back to the client.
+///
+/// # Errors
+/// See [`map_resource`].
+pub fn map_response(
+    body: &Json,
+    rules: &ResourceRules,
+    opts: &EvalOptions<'_>,
+) -> Result<Json, ScimError> {
+    if let Some(Json::Array(items)) = body.get("Resources") {
+        let mapped = items
+            .iter()
+            .map(|r| map_resource(r, rules, Dir::ToClient, opts))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut out = body.clone();
+        if let Some(o) = out.as_object_mut() {
+            o.insert("Resources".into(), Json::Array(mapped));
+        }
+        return Ok(out);
+    }
+    map_resource(body, rules, Dir::ToClient, opts)
+}
+
+/// Drops `null` members (RFC 7643 §2.5: null is unassigned). Entra sends
+/// `"addresses": null` and `{"$ref": null, "value": id}` (spec §4.2); strict apps refuse them.
+fn strip_nulls(obj: &mut Map<String, Json>) {
+    obj.retain(|_, v| !v.is_null());
+    for v in obj.values_mut() {
+        strip_nulls_in(v);
+    }
+}
+
+fn strip_nulls_in(v: &mut Json) {
+    match v {
+        Json::Object(m) => strip_nulls(m),
+        Json::Array(a) => a.iter_mut().for_each(strip_nulls_in),
+        _ => {}
+    }
+}
+
+/// Drops extension URNs from `schemas` when the body carries no attribute of theirs:
+/// Entra lists `…/ADSCIM/2.0/Group` on every group (spec §4.2) and strict apps refuse
+/// extensions they do not know. Core schemas stay.
+fn drop_empty_schema_urns(obj: &mut Map<String, Json>) {
+    let keys: Vec<String> = obj.keys().map(|k| k.to_ascii_lowercase()).collect();
+    if let Some(Json::Array(s)) = obj.get_mut("schemas") {
+        s.retain(|u| {
+            u.as_str().is_some_and(|u| {
+                crate::proxy::config::is_core_urn(u) || keys.contains(&u.to_ascii_lowercase())
+            })
+        });
+    }
+}
+
+fn untranslatable(filter: &str, why: &str) -> ScimError {
+    ScimError::bad_request(
+        ScimType::InvalidFilter,
+        format!(
+            "filter {} cannot be translated for the app: {why}",
+            Json::String(filter.to_string())
+        ),
+    )
+}
+
+/// Translates a client filter into the app's vocabulary.
+///
+/// # Errors
+/// 400 `invalidFilter` when the filter does not parse, or compares an attribute the app
+/// does not store as the client sees it (a transform's source or target, or a retagged
+/// element by anything but `eq`).
+pub fn translate_filter(
+    src: &str,
+    rules: &ResourceRules,
+    compat: &Compat,
+) -> Result<String, ScimError> {
+    let limits = crate::limits::Limits::default();
+    let mut f = Filter::parse_with(src, &limits, compat.bare_filter_values)
+        .map_err(|e| ScimError::invalid_filter(src, &e))?;
+    if rules.is_identity() {
+        return Ok(f.to_string());
+    }
+    for (parent, p) in f.attribute_paths() {
+        let top = match &parent {
+            Some(pp) => pp,
+            None => &p,
+        };
+        let name = top_name(&top.to_string());
+        if rules.transform_targets.contains(&name) {
+            return Err(untranslatable(
+                src,
+                &format!("`{top}` is computed by the mapping"),
+            ));
+        }
+        if let Some(pp) = &parent {
+            for r in &rules.renames {
+                if let Rename::Attr { client, .. } = r {
+                    if client.sub.is_some()
+                        && client.same_attribute(&AttrPath {
+                            sub: Some(p.attr.clone()),
+                            ..pp.clone()
+                        })
+                    {
+                        return Err(untranslatable(
+                            src,
+                            &format!("`{client}` is renamed; filter on it without `[...]`"),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    let mut error: Option<String> = None;
+    f.map_values(&mut |p, ctx, op, v| {
+        for r in &rules.renames {
+            let Rename::Element {
+                attr,
+                sub,
+                client,
+                app,
+            } = r
+            else {
+                continue;
+            };
+            let tag_path = match ctx {
+                PathContext::Element { parent } => {
+                    parent.same_attribute(attr)
+                        && p.sub.is_none()
+                        && p.attr.eq_ignore_ascii_case(sub)
+                }
+                PathContext::Resource => p.same_attribute(&AttrPath {
+                    sub: Some(sub.clone()),
+                    ..attr.clone()
+                }),
+            };
+            if !tag_path {
+                continue;
+            }
+            match (op, v) {
+                (CompareOp::Eq, CompValue::String(s)) if s.eq_ignore_ascii_case(client) => {
+                    return Some(CompValue::String(app.clone()));
+                }
+                (CompareOp::Eq, _) => {}
+                _ => {
+                    error = Some(format!(
+                        "`{attr}.{sub}` values are renamed; only `eq` translates"
+                    ));
+                }
+            }
+        }
+        None
+    });
+    if let Some(e) = error {
+        return Err(untranslatable(src, &e));
+    }
+    f.rename_paths(&mut |p, ctx| {
+        if !matches!(ctx, PathContext::Resource) {
+            return None;
+        }
+        rules.renames.iter().find_map(|r| match r {
+            Rename::Attr { client, app } if client.same_attribute(p) => Some(app.clone()),
+            // `name.givenName` when only `name` is renamed keeps its sub-attribute.
+            Rename::Attr { client, app }
+                if client.sub.is_none()
+                    && p.sub.is_some()
+                    && client.same_attribute(&AttrPath {
+                        sub: None,
+                        ..p.clone()
+                    }) =>
+            {
+                Some(AttrPath {
+                    sub: p.sub.clone(),
+                    ..app.clone()
+                })
+            }
+            _ => None,
+        })
+    });
+    Ok(f.to_string())
+}
+
+/// Renames the entries of an `attributes` / `excludedAttributes` / `sortBy` list.
+pub fn translate_attribute_list(list: &str, rules: &ResourceRules) -> String {
+    list.split(',')
+        .map(|a| {
+            let a = a.trim();
+            let Ok(p) = Path::parse_lenient(a) else {
+                return a.to_string();
+            };
+            if p.filter.is_some() {
+                return a.to_string();
+            }
+            let mut ap = p.attr.clone();
+            ap.sub = ap.sub.or(p.sub.clone());
+            rules
+                .renames
+                .iter()
+                .find_map(|r| match r {
+                    Rename::Attr { client, app } if client.same_attribute(&ap) => {
+                        Some(app.to_string())
+                    }
+                    _ => None,
+                })
+                .unwrap_or_else(|| a.to_string())
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// What to send upstream for a client PATCH.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PatchPlan {
+    /// Send this PatchOp body (already in the app's vocabulary and dialect).
+    Direct(Json),
+    /// Read the resource, apply the PATCH in the client's view, re-map, send the diff.
+    ReadModifyWrite,
+}
+
+/// Parses a client PATCH and decides how to send it.
+///
+/// # Errors
+/// The RFC 7644 §3.12 error for a malformed PatchOp body.
+pub fn plan_patch(
+    body: &Json,
+    rules: &ResourceRules,
+    client: &Compat,
+    upstream: &Compat,
+) -> Result<(PatchOp, PatchPlan), ScimError> {
+    let patch = PatchOp::from_json(body, client)?;
+    let mut ops: Vec<Json> = Vec::new();
+    for op in expand_pathless(&patch.operations, upstream) {
+        match direct_op(&op, rules, upstream) {
+            Some(mut v) => ops.append(&mut v),
+            None => return Ok((patch, PatchPlan::ReadModifyWrite)),
+        }
+    }
+    let body =
+        serde_json::json!({"schemas": [crate::scim::patch::PATCH_OP_URN], "Operations": ops});
+    Ok((patch, PatchPlan::Direct(body)))
+}
+
+/// Path-less add/replace whose value keys are paths (`name.givenName`, URN-qualified)
+/// become one operation per key when the app does not accept that shape (Entra with
+/// `aadOptscim062020`, spec §4.3); extension objects are split per attribute.
+fn expand_pathless(ops: &[Operation], upstream: &Compat) -> Vec<Operation> {
+    let mut out = Vec::new();
+    for op in ops {
+        let (None, Some(Json::Object(m))) = (&op.path, &op.value) else {
+            out.push(op.clone());
+            continue;
+        };
+        let needs = m.keys().any(|k| k.contains('.') || k.contains(':'));
+        if !needs || upstream.pathless_attribute_paths {
+            out.push(op.clone());
+            continue;
+        }
+        let mut plain = Map::new();
+        for (k, v) in m {
+            if k.eq_ignore_ascii_case("schemas") {
+                continue;
+            }
+            let is_ext = k.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:"))
+                && v.is_object()
+                && !crate::proxy::config::is_core_urn(k);
+            let entries: Vec<(String, Json)> = match (is_ext, v) {
+                (true, Json::Object(inner)) => inner
+                    .iter()
+                    .map(|(k2, v2)| (format!("{k}:{k2}"), v2.clone()))
+                    .collect(),
+                _ if k.contains('.') || k.contains(':') => vec![(k.clone(), v.clone())],
+                _ => {
+                    plain.insert(k.clone(), v.clone());
+                    continue;
+                }
+            };
+            for (path, value) in entries {
+                match Path::parse_lenient(&path) {
+                    Ok(p) => out.push(Operation {
+                        op: op.op,
+                        path: Some(p),
+                        path_text: Some(path),
+                        value: Some(value),
+                    }),
+                    Err(_) => {
+                        plain.insert(path, value);
+                    }
+                }
+            }
+        }
+        if !plain.is_empty() {
+            out.push(Operation {
+                op: op.op,
+                path: None,
+                path_text: None,
+                value: Some(Json::Object(plain)),
+            });
+        }
+    }
+    out
+}
+
+fn op_json(op: OpKind, path: Option<String>, value: Option<Json>) -> Json {
+    let mut m = Map::new();
+    m.insert("op".into(), op.as_str().into());
+    if let Some(p) = path {
+        m.insert("path".into(), p.into());
+    }
+    if let Some(v) = value {
+        m.insert("value".into(), v);
+    }
+    Json::Object(m)
+}
+
+fn is_boolean(p: &AttrPath) -> bool {
+    let Some((def, _)) = core().attribute(p.uri.as_deref(), &p.attr) else {
+        return false;
+    };
+    match &p.sub {
+        None => def.ty == AttrType::Boolean,
+        Some(s) => def.sub(s).is_some_and(|d| d.ty == AttrType::Boolean),
+    }
+}
+
+fn coerce_bool(v: Json) -> Json {
+    match &v {
+        Json::String(s) if s.eq_ignore_ascii_case("true") => Json::Bool(true),
+        Json::String(s) if s.eq_ignore_ascii_case("false") => Json::Bool(false),
+        _ => v,
+    }
+}
+
+/// One client operation as app operations, or `None` when it needs read-modify-write.
+fn direct_op(op: &Operation, rules: &ResourceRules, upstream: &Compat) -> Option<Vec<Json>> {
+    let Some(path) = &op.path else {
+        // A path-less op whose keys are all untouched by the mapping goes as is.
+        let Some(Json::Object(m)) = &op.value else {
+            return None;
+        };
+        let touched = m.iter().any(|(k, v)| {
+            let n = top_name(k);
+            touches(rules, &n) || (k.contains(':') && v.is_object() && !rules.is_identity())
+        });
+        if touched {
+            return None;
+        }
+        let mut m = m.clone();
+        for (k, v) in m.iter_mut() {
+            if let Ok(p) = Path::parse_lenient(k) {
+                if is_boolean(&p.attr) && !upstream.boolean_strings {
+                    *v = coerce_bool(v.clone());
+                }
+            }
+        }
+        return Some(vec![op_json(op.op, None, Some(Json::Object(m)))]);
+    };
+    let name = top_name(&path.attr.to_string());
+    if rules.transform_sources.contains(&name) || rules.transform_targets.contains(&name) {
+        return None;
+    }
+    // Add/replace on a value path may have to create the element (Entra expects that,
+    // spec §4.3); a strict app answers noTarget, so do it here on a copy.
+    if path.filter.is_some()
+        && matches!(op.op, OpKind::Add | OpKind::Replace)
+        && !upstream.upsert_value_path
+    {
+        return None;
+    }
+    let mut attr = path.attr.clone();
+    let mut filter = path.filter.clone();
+    let mut value = op.value.clone();
+    if let Some(v) = &mut value {
+        strip_nulls_in(v);
+    }
+    for r in &rules.renames {
+        match r {
+            Rename::Attr { client, app } => {
+                let full = AttrPath {
+                    sub: attr.sub.clone().or(path.sub.clone()),
+                    ..attr.clone()
+                };
+                if client.same_attribute(&full) && filter.is_none() {
+                    attr = app.clone();
+                } else if client.same_attribute(&AttrPath {
+                    sub: None,
+                    ..attr.clone()
+                }) || (client.sub.is_some()
+                    && client.same_attribute(&AttrPath {
+                        sub: client.sub.clone(),
+                        ..attr.clone()
+                    }))
+                {
+                    // A rename inside the value or around a value filter: not a path swap.
+                    return None;
+                }
+            }
+            Rename::Element {
+                attr: ra,
+                sub,
+                client,
+                app,
+            } => {
+                if !ra.same_attribute(&AttrPath {
+                    sub: None,
+                    ..attr.clone()
+                }) {
+                    continue;
+                }
+                if let Some(f) = &mut filter {
+                    let mut bad = false;
+                    f.map_values(&mut |p, ctx, cop, v| {
+                        let tag = matches!(ctx, PathContext::Element { .. })
+                            && p.attr.eq_ignore_ascii_case(sub);
+                        match (tag, cop, v) {
+                            (true, CompareOp::Eq, CompValue::String(s))
+                                if s.eq_ignore_ascii_case(client) =>
+                            {
+                                Some(CompValue::String(app.clone()))
+                            }
+                            (true, CompareOp::Eq, _) | (false, ..) => None,
+                            (true, ..) => {
+                                bad = true;
+                                None
+                            }
+                        }
+                    });
+                    if bad {
+                        return None;
+                    }
+                }
+                if let Some(v) = &mut value {
+                    match v {
+                        Json::Array(items) => {
+                            items
+                                .iter_mut()
+                                .for_each(|i| retag_element(i, sub, client, app));
+                        }
+                        Json::Object(_) => retag_element(v, sub, client, app),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    let new_path = Path {
+        attr: attr.clone(),
+        filter,
+        sub: path.sub.clone(),
+        span: path.span,
+    };
+    let full = AttrPath {
+        sub: attr.sub.clone().or(path.sub.clone()),
+        ..attr.clone()
+    };
+    if is_boolean(&full) && !upstream.boolean_strings {
+        value = value.map(coerce_bool);
+    }
+    // `Remove` with a value array (Entra's member removal, spec §4.3) → one RFC remove
+    // per element, addressed by a value filter.
+    if op.op == OpKind::Remove && !upstream.remove_by_value {
+        if let Some(v) = &value {
+            if new_path.filter.is_some() || new_path.sub.is_some() || attr.sub.is_some() {
+                return None;
+            }
+            let items: Vec<&Json> = match v {
+                Json::Array(a) => a.iter().collect(),
+                other => vec![other],
+            };
+            let mut out = Vec::new();
+            for it in items {
+                let id = it.get("value").and_then(Json::as_str)?;
+                let p = format!("{new_path}[value eq {}]", Json::String(id.to_string()));
+                out.push(op_json(OpKind::Remove, Some(p), None));
+            }
+            return Some(out);
+        }
+    }
+    Some(vec![op_json(op.op, Some(new_path.to_string()), value)])
+}
+
+fn touches(rules: &ResourceRules, top: &str) -> bool {
+    rules.transform_sources.iter().any(|s| s == top)
+        || rules.transform_targets.iter().any(|s| s == top)
+        || rules.renames.iter().any(|r| match r {
+            Rename::Attr { client, .. } => top_name(&client.to_string()) == top,
+            Rename::Element { attr, .. } => top_name(&attr.to_string()) == top,
+        })
+}
+
+/// Names of the attributes an app-side PATCH or resource changes (for the log).
+pub fn changed_attributes(app_body: &Json) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |s: String| {
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    };
+    if let Some(Json::Array(ops)) = app_body.get("Operations") {
+        for o in ops {
+            match (o.get("path").and_then(Json::as_str), o.get("value")) {
+                (Some(p), _) => push(p.to_string()),
+                (None, Some(Json::Object(m))) => m.keys().for_each(|k| push(k.clone())),
+                _ => {}
+            }
+        }
+    } else if let Some(m) = app_body.as_object() {
+        for k in m.keys() {
+            if !matches!(k.as_str(), "schemas" | "id" | "meta") {
+                push(k.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Replaces the upstream base URL by the proxy's in every string value starting with it
+/// (`meta.location`, `$ref`), so the client never sees the app's address.
+pub fn rewrite_urls(v: &mut Json, from: &str, to: &str) {
+    match v {
+        Json::String(s) => {
+            if let Some(rest) = s.strip_prefix(from) {
+                if rest.is_empty() || rest.starts_with('/') {
+                    *s = format!("{to}{rest}");
+                }
+            }
+        }
+        Json::Array(a) => a.iter_mut().for_each(|x| rewrite_urls(x, from, to)),
+        Json::Object(m) => m.values_mut().for_each(|x| rewrite_urls(x, from, to)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proxy::config::Config;
+    use serde_json::json;
+
+    fn rules(r: Json) -> ResourceRules {
+        let j = json!({"upstream": {"url": "http://x"}, "inbound": {"tokens": ["T"]}, "resources": {"User": r}});
+        Config::from_json(&j, &|_| Some("t".into())).unwrap().users
+    }
+
+    fn webexish() -> ResourceRules {
+        rules(json!({
+            "renames": {"userName": "login", "name.givenName": "firstName",
+                        "phoneNumbers[type eq \"work\"]": "phoneNumbers[type eq \"office\"]"},
+            "transforms": {"displayName": "Join(\" \", [name.givenName], [name.familyName])"}}))
+    }
+
+    #[test]
+    fn resource_round_trip() {
+        let r = webexish();
+        let client = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "ada",
+            "name": {"givenName": "Ada", "familyName": "Lovelace"},
+            "phoneNumbers": [{"type": "work", "value": "1"}, {"type": "mobile", "value": "2"}]});
+        let o = EvalOptions::default();
+        let app = map_resource(&client, &r, Dir::ToApp, &o).unwrap();
+        assert_eq!(app["login"], "ada");
+        assert_eq!(app["firstName"], "Ada");
+        assert_eq!(app["name"], json!({"familyName": "Lovelace"}));
+        assert_eq!(app["phoneNumbers"][0]["type"], "office");
+        assert_eq!(app["displayName"], "Ada Lovelace");
+        assert!(app.get("userName").is_none());
+        let back = map_resource(&app, &r, Dir::ToClient, &o).unwrap();
+        assert_eq!(back["userName"], "ada");
+        assert_eq!(back["name"]["givenName"], "Ada");
+        assert_eq!(back["phoneNumbers"][0]["type"], "work");
+    }
+
+    #[test]
+    fn filters_translate_or_refuse() {
+        let r = webexish();
+        let c = Compat::entra();
+        assert_eq!(
+            translate_filter(
+                r#"userName eq "a" and phoneNumbers[type eq "work"].value eq "1""#,
+                &r,
+                &c
+            )
+            .unwrap(),
+            r#"login eq "a" and phoneNumbers[type eq "office"].value eq "1""#
+        );
+        assert_eq!(
+            translate_filter(r#"name.givenName sw "A""#, &r, &c).unwrap(),
+            r#"firstName sw "A""#
+        );
+        assert_eq!(
+            translate_filter("externalId eq jyoung", &r, &c).unwrap(),
+            r#"externalId eq "jyoung""#
+        );
+        for bad in [
+            r#"displayName eq "x""#,
+            r#"phoneNumbers[type co "wo"]"#,
+            r#"name[givenName eq "A"]"#,
+            "userName eq",
+        ] {
+            let e = translate_filter(bad, &r, &c).unwrap_err();
+            assert_eq!(e.scim_type, Some(ScimType::InvalidFilter), "{bad}");
+        }
+        let id = ResourceRules::default();
+        assert_eq!(
+            translate_filter(r#"userName eq "x""#, &id, &c).unwrap(),
+            r#"userName eq "x""#
+        );
+    }
+
+    #[test]
+    fn entra_patch_normalised_for_strict_app() {
+        let id = ResourceRules::default();
+        let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [
+            {"op": "Replace", "path": "active", "value": "False"},
+            {"op": "Remove", "path": "members", "value": [{"value": "u1"}, {"value": "u2"}]},
+            {"op": "replace", "value": {"displayName": "B", "name.givenName": "K",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber": "7"}}]});
+        let (_, plan) = plan_patch(&body, &id, &Compat::entra(), &Compat::strict()).unwrap();
+        let PatchPlan::Direct(out) = plan else {
+            panic!("direct expected")
+        };
+        assert_eq!(
+            out["Operations"],
+            json!([
+            {"op": "replace", "path": "active", "value": false},
+            {"op": "remove", "path": "members[value eq \"u1\"]"},
+            {"op": "remove", "path": "members[value eq \"u2\"]"},
+            {"op": "replace", "path": "name.givenName", "value": "K"},
+            {"op": "replace", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber", "value": "7"},
+            {"op": "replace", "value": {"displayName": "B"}}])
+        );
+        assert_eq!(changed_attributes(&out)[0], "active");
+    }
+
+    #[test]
+    fn patch_renames_or_read_modify_write() {
+        let r = webexish();
+        let e = Compat::entra();
+        let s = Compat::strict();
+        let p = |ops: Json| {
+            plan_patch(&json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops}), &r, &e, &s).unwrap().1
+        };
+        assert_eq!(
+            p(json!([{"op": "Replace", "path": "userName", "value": "b"}])),
+            PatchPlan::Direct(
+                json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "replace", "path": "login", "value": "b"}]})
+            )
+        );
+        assert_eq!(
+            p(
+                json!([{"op": "Add", "path": "phoneNumbers", "value": [{"type": "work", "value": "3"}]}])
+            ),
+            PatchPlan::Direct(
+                json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "add", "path": "phoneNumbers", "value": [{"type": "office", "value": "3"}]}]})
+            )
+        );
+        assert_eq!(
+            p(json!([{"op": "Replace", "path": "name.familyName", "value": "X"}])),
+            PatchPlan::ReadModifyWrite
+        );
+        assert_eq!(
+            p(json!([{"op": "Replace", "path": "emails[type eq \"work\"].value", "value": "x@y"}])),
+            PatchPlan::ReadModifyWrite
+        );
+        assert_eq!(
+            p(json!([{"op": "Replace", "value": {"userName": "x"}}])),
+            PatchPlan::ReadModifyWrite
+        );
+        assert!(plan_patch(&json!({"Operations": 3}), &r, &e, &s).is_err());
+    }
+
+    #[test]
+    fn entra_group_shape_cleaned() {
+        let g = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group",
+            "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],
+            "displayName": "g", "members": [{"$ref": null, "value": "u"}], "title": null});
+        let out = map_resource(
+            &g,
+            &ResourceRules::default(),
+            Dir::ToApp,
+            &EvalOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "displayName": "g", "members": [{"value": "u"}]})
+        );
+    }
+
+    #[test]
+    fn urls_rewritten() {
+        let mut v = json!({"meta": {"location": "http://app/v2/Users/1"}, "x": "http://app/v2x", "members": [{"$ref": "http://app/v2/Users/2"}]});
+        rewrite_urls(&mut v, "http://app/v2", "https://p/scim/v2");
+        assert_eq!(v["meta"]["location"], "https://p/scim/v2/Users/1");
+        assert_eq!(v["x"], "http://app/v2x");
+        assert_eq!(v["members"][0]["$ref"], "https://p/scim/v2/Users/2");
+    }
+
+    #[test]
+    fn attribute_lists() {
+        assert_eq!(
+            translate_attribute_list("userName, emails", &webexish()),
+            "login,emails"
+        );
+    }
+}
