@@ -2,7 +2,7 @@
 //! (`bench/workload.json`), timed the same way (best of 5 batches of ~200 ms after a
 //! warm-up, in on-CPU time), printed as one JSON object `{"op": nanoseconds per op}`.
 //!
-//! `cargo run --release --example bench_native`
+//! `cargo run --profile bench --example bench_native`
 //!
 //! For profiling, `BENCH_ONLY=<op>[,<op>…] BENCH_ITERS=<n>` runs just those operations `n`
 //! times each, untimed: `BENCH_ONLY=map_webex BENCH_ITERS=2000 valgrind --tool=callgrind

@@ -120,7 +120,7 @@ async function time(fn) {
 function native() {
   if (process.env.NATIVE_JSON) return JSON.parse(readFileSync(process.env.NATIVE_JSON, "utf8"));
   try {
-    const out = execFileSync("cargo", ["run", "--quiet", "--release", "--example", "bench_native"],
+    const out = execFileSync("cargo", ["run", "--quiet", "--profile", "bench", "--example", "bench_native"],
       { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 20 });
     return JSON.parse(out.trim().split("\n").pop());
   } catch (e) {
