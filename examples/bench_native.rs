@@ -7,6 +7,8 @@
 //! For profiling, `BENCH_ONLY=<op>[,<op>…] BENCH_ITERS=<n>` runs just those operations `n`
 //! times each, untimed: `BENCH_ONLY=map_webex BENCH_ITERS=2000 valgrind --tool=callgrind
 //! target/release/examples/bench_native`.
+// `serde_json::Value`'s `Index` returns `Null` for a missing key; it does not panic.
+#![allow(clippy::indexing_slicing)]
 
 use scimmap::entra::{EvalOptions, Expression};
 use scimmap::mapping::{presets, Mode};
