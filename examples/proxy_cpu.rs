@@ -3,9 +3,19 @@
 //! handle → fetch → resume → respond cycle with the upstream answer supplied in memory.
 //!
 //! `cargo run --release --example proxy_cpu`
+#![allow(clippy::indexing_slicing)] // test-style harness: JSON built here always has these keys
 use scimmap::proxy::{Config, FetchOutcome, Proxy, Request, Response, Step};
 use serde_json::{json, Value};
 use std::time::Instant;
+
+/// Name, method, path, body, upstream answers.
+type Case = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Vec<u8>,
+    Vec<FetchOutcome>,
+);
 
 fn user(i: usize) -> Value {
     let mut u = json!({
@@ -76,7 +86,7 @@ fn main() {
     let n = 3000;
     for preset in ["generic", "webex"] {
         let mut p = Proxy::new(cfg(preset));
-        let cases: Vec<(&str, &str, &str, Vec<u8>, Vec<FetchOutcome>)> = vec![
+        let cases: Vec<Case> = vec![
             (
                 "create",
                 "POST",

@@ -262,6 +262,18 @@ impl Proxy {
             return Err(err(404, None, "path too deep"));
         }
         let method = req.method.to_ascii_uppercase();
+        let is_resource = matches!(kind, ResourceKind::Users | ResourceKind::Groups);
+        if !is_resource && method != "GET" {
+            // RFC 7644 §4: discovery endpoints are read-only; answered before any body
+            // parsing so the status is 405 whatever the body.
+            let mut r = err(
+                405,
+                None,
+                format!("{method} is not allowed on /{}", kind.as_str()),
+            );
+            r.headers.push(("Allow".into(), "GET".into()));
+            return Err(r);
+        }
         let body: Option<Json> = if matches!(method.as_str(), "POST" | "PUT" | "PATCH") {
             if depth_exceeds(&req.body, cfg.max_depth) {
                 return Err(err(
@@ -297,7 +309,6 @@ impl Proxy {
             url.push('/');
             url.push_str(i);
         }
-        let is_resource = matches!(kind, ResourceKind::Users | ResourceKind::Groups);
         for (k, v) in pairs.iter_mut() {
             if !is_resource {
                 break;

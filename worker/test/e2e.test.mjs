@@ -88,7 +88,9 @@ const q = (f) => encodeURIComponent(f);
 const PATCH_URN = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
 before(async () => {
-  start(join(ROOT, '.venv/bin/scim2-server'), ['--hostname', '127.0.0.1', '--port', String(UP_PORT), '--bearer-token', UP_TOKEN]);
+  // Its request log is not read: an undrained pipe would block the server once full.
+  start(join(ROOT, '.venv/bin/scim2-server'), ['--hostname', '127.0.0.1', '--port', String(UP_PORT), '--bearer-token', UP_TOKEN],
+    { stdio: ['ignore', 'ignore', 'ignore'] });
   gate = http.createServer((req, res) => {
     const mode = gateMode;
     if (mode === 'reset') { req.socket.destroy(); return; }

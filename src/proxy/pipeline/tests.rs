@@ -453,3 +453,13 @@ fn search_posts_translate_the_filter() {
     let sent: Json = serde_json::from_slice(up.body.as_ref().unwrap()).unwrap();
     assert_eq!(sent["filter"], "login eq \"a\"");
 }
+
+#[test]
+fn discovery_writes_are_405_even_without_a_body() {
+    let mut p = proxy_with(json!({}));
+    for m in ["POST", "PUT", "PATCH", "DELETE"] {
+        let (r, _) = respond(p.handle(req(m, "/ServiceProviderConfig", None), 0));
+        assert_eq!(r.status, 405, "{m}");
+        assert_eq!(r.get_header("Allow"), Some("GET"));
+    }
+}
