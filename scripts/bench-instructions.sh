@@ -11,7 +11,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install valgrind)" >&2; exit 2; }
-cargo build --profile bench --quiet --example bench_native
+[ "${SKIP_BUILD:-0}" = 1 ] || cargo build --profile bench --quiet --example bench_native
 BIN="${CARGO_TARGET_DIR:-target}/release/examples/bench_native"
 ir() { # op iterations -> total instructions
   BENCH_ONLY="$1" BENCH_ITERS="$2" valgrind --tool=callgrind --callgrind-out-file=/dev/null "$BIN" 2>&1 >/dev/null \
