@@ -318,7 +318,15 @@ pub fn from_filetime(ticks: i64) -> Option<DateTime<Utc>> {
     let unix_ticks = ticks.checked_sub(FILETIME_UNIX_OFFSET)?;
     let secs = unix_ticks.div_euclid(10_000_000);
     let nanos = u32::try_from(unix_ticks.rem_euclid(10_000_000) * 100).ok()?;
-    DateTime::<Utc>::from_timestamp(secs, nanos)
+    DateTime::<Utc>::from_timestamp(secs, nanos).and_then(in_dotnet_range)
+}
+
+/// `Some(d)` when `d` lies within .NET's `DateTime` range (years 1 to 9999). Entra's
+/// date functions throw outside it; chrono's wider range would otherwise produce dates
+/// such as `+30828` or year 0 that no date function can read back.
+pub fn in_dotnet_range(d: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    use chrono::Datelike;
+    (1..=9999).contains(&d.year()).then_some(d)
 }
 
 /// Instant → Windows FILETIME ticks.
@@ -390,7 +398,7 @@ pub fn add(interval: Interval, n: i64, d: DateTime<Utc>) -> Option<DateTime<Utc>
         let secs = n.checked_mul(secs_per_unit)?;
         d.checked_add_signed(Duration::try_seconds(secs)?)
     };
-    match interval {
+    let out = match interval {
         Interval::Year => months(n.checked_mul(12)?),
         Interval::Quarter => months(n.checked_mul(3)?),
         Interval::Month => months(n),
@@ -399,7 +407,8 @@ pub fn add(interval: Interval, n: i64, d: DateTime<Utc>) -> Option<DateTime<Utc>
         Interval::Hour => span(3_600),
         Interval::Minute => span(60),
         Interval::Second => span(1),
-    }
+    };
+    out.and_then(in_dotnet_range)
 }
 
 /// `DateDiff(interval, d1, d2)`: positive when `d2` is later. Calendar intervals (`yyyy`,

@@ -98,6 +98,9 @@ pub struct CompiledAttribute {
     pub kind: Option<Kind>,
     /// The target is a whole multi-valued attribute (`roles`, `members`).
     pub multi: bool,
+    /// Where the value is written: `target`, with `.value` added to a value-path target
+    /// that names no sub-attribute. Resolved once here rather than on every apply.
+    pub slot: Path,
 }
 
 /// A compiled object mapping: parse once, apply many.
@@ -206,8 +209,10 @@ impl CompiledMapping {
                     })?)
                 }
             };
+            let slot = value_slot(&target).into_owned();
             attributes.push(CompiledAttribute {
                 target_text: text,
+                slot,
                 target,
                 expr,
                 default: am.default().map(str::to_string),
@@ -282,9 +287,8 @@ impl CompiledMapping {
                     }
                 },
             };
-            let slot = value_slot(&a.target);
             if let Err(e) =
-                crate::scim::patch::write_at(&mut body, &slot, json.clone(), &structural)
+                crate::scim::patch::write_at(&mut body, &a.slot, json.clone(), &structural)
             {
                 return Err(MappingError::Target {
                     target,

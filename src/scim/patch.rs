@@ -328,18 +328,15 @@ pub fn write_at(
     schemas: &Schemas,
 ) -> Result<(), ScimError> {
     let compat = Compat::entra();
-    let op = Operation {
-        op: OpKind::Replace,
-        path: Some(path.clone()),
-        path_text: Some(path.to_string()),
-        value: Some(value),
-    };
     let cx = Cx {
         schemas,
         compat: &compat,
         is_group: is_group(resource),
     };
-    cx.apply_op(resource, &op)
+    // What `apply_op` does for a `replace` with a path, without building an `Operation`
+    // (a copy of the path, its text and the value for every target of a mapping).
+    let t = Target { path, text: None };
+    cx.write(resource, &t, OpKind::Replace, value)
 }
 
 fn is_group(resource: &Value) -> bool {
@@ -351,7 +348,8 @@ fn is_group(resource: &Value) -> bool {
                 .any(|s| s.as_str().is_some_and(|s| s.eq_ignore_ascii_case(GROUP)))
         })
         || resource
-            .pointer("/meta/resourceType")
+            .get("meta")
+            .and_then(|m| m.get("resourceType"))
             .and_then(Value::as_str)
             .is_some_and(|t| t.eq_ignore_ascii_case("Group"))
 }
@@ -365,7 +363,15 @@ struct Cx<'a> {
 /// Where an operation writes, resolved.
 struct Target<'p> {
     path: &'p Path,
-    text: String,
+    /// The path as written; `None` = print `path` (only error details need it).
+    text: Option<&'p str>,
+}
+
+impl Target<'_> {
+    fn text(&self) -> String {
+        self.text
+            .map_or_else(|| self.path.to_string(), str::to_string)
+    }
 }
 
 impl Cx<'_> {
@@ -376,7 +382,7 @@ impl Cx<'_> {
             (Some(p), kind) => {
                 let t = Target {
                     path: p,
-                    text: op.path_text.clone().unwrap_or_else(|| p.to_string()),
+                    text: op.path_text.as_deref(),
                 };
                 match kind {
                     OpKind::Remove => self.remove(work, &t, op.value.as_ref()),
@@ -412,9 +418,10 @@ impl Cx<'_> {
                 if let Value::Object(inner) = v {
                     for (k2, v2) in inner {
                         let p = Path::from_attr(AttrPath::new(Some(k), k2, None));
+                        let text = format!("{k}:{k2}");
                         let t = Target {
                             path: &p,
-                            text: format!("{k}:{k2}"),
+                            text: Some(&text),
                         };
                         self.write(work, &t, kind, v2.clone())?;
                     }
@@ -440,7 +447,7 @@ impl Cx<'_> {
             };
             let t = Target {
                 path: &p,
-                text: k.clone(),
+                text: Some(k),
             };
             self.write(work, &t, kind, v.clone())?;
         }
@@ -485,7 +492,7 @@ impl Cx<'_> {
             if d.mutability == Mutability::ReadOnly {
                 return Err(err(
                     ScimType::Mutability,
-                    format!("path {}: `{}` is readOnly", quote(&t.text), d.name),
+                    format!("path {}: `{}` is readOnly", quote(&t.text()), d.name),
                 ));
             }
         }
@@ -501,7 +508,7 @@ impl Cx<'_> {
                     ScimType::Mutability,
                     format!(
                         "path {}: `{}` is immutable and already set",
-                        quote(&t.text),
+                        quote(&t.text()),
                         d.name
                     ),
                 ));
@@ -511,7 +518,7 @@ impl Cx<'_> {
                     ScimType::Mutability,
                     format!(
                         "path {}: `{}` is required and cannot be removed",
-                        quote(&t.text),
+                        quote(&t.text()),
                         d.name
                     ),
                 ));
@@ -543,7 +550,7 @@ impl Cx<'_> {
         let bad = |what: &str| {
             err(
                 ScimType::InvalidValue,
-                format!("path {}: `{}` expects {what}", quote(&t.text), d.name),
+                format!("path {}: `{}` expects {what}", quote(&t.text()), d.name),
             )
         };
         match (d.ty, value) {
@@ -682,7 +689,7 @@ impl Cx<'_> {
                     if items.is_empty() {
                         return Err(err(
                             ScimType::NoTarget,
-                            format!("path {}: `{key}` has no values", quote(&t.text)),
+                            format!("path {}: `{key}` has no values", quote(&t.text())),
                         ));
                     }
                     for e in items.iter_mut() {
@@ -783,7 +790,7 @@ impl Cx<'_> {
                         ScimType::InvalidValue,
                         format!(
                             "path {}: a value path needs an object value",
-                            quote(&t.text)
+                            quote(&t.text())
                         ),
                     ))
                 }
@@ -817,7 +824,7 @@ impl Cx<'_> {
                             ScimType::InvalidValue,
                             format!(
                                 "path {}: a value path needs an object value",
-                                quote(&t.text)
+                                quote(&t.text())
                             ),
                         ))
                     }
@@ -858,7 +865,7 @@ impl Cx<'_> {
                 ScimType::InvalidValue,
                 format!(
                     "path {}: more than one value of `{key}` is primary (RFC 7643 §2.4; Compat::unique_primary keeps the newest)",
-                    quote(&t.text)
+                    quote(&t.text())
                 ),
             ));
         }
@@ -892,7 +899,7 @@ impl Cx<'_> {
                     ScimType::InvalidSyntax,
                     format!(
                         "path {}: remove takes no `value` (RFC 7644 §3.5.2.2; Compat::remove_by_value removes the given values)",
-                        quote(&t.text)
+                        quote(&t.text())
                     ),
                 ));
             }
@@ -1020,7 +1027,7 @@ fn no_target(t: &Target<'_>, key: &str) -> ScimError {
         ScimType::NoTarget,
         format!(
             "path {}: no value of `{key}` matches the filter",
-            quote(&t.text)
+            quote(&t.text())
         ),
     )
 }

@@ -267,8 +267,25 @@ pub(crate) fn translate(p: &str) -> Result<String, String> {
     let mut out = String::with_capacity(p.len() + 8);
     let mut i = 0;
     let mut class_depth = 0usize;
+    // After a quantifier: 1; after its lazy `?`: 2. .NET rejects a quantifier that follows
+    // another (`a++`, `a*{2}`, `a+??`: "Nested quantifier"), where the `regex` crate would
+    // accept some of them with another meaning.
+    let mut quantified = 0u8;
     let at = |i: usize| chars.get(i).copied();
     while let Some(c) = at(i) {
+        let is_quantifier = class_depth == 0
+            && (matches!(c, '*' | '+' | '?')
+                || (c == '{'
+                    && quantifier_len(&chars.iter().skip(i).take(24).collect::<String>()) > 0));
+        if is_quantifier {
+            quantified = match (quantified, c) {
+                (0, _) => 1,
+                (1, '?') => 2,
+                _ => return Err(format!("nested quantifier `{c}` at character {}", i + 1)),
+            };
+        } else {
+            quantified = 0;
+        }
         if class_depth > 0 {
             match c {
                 '\\' => {
@@ -479,6 +496,12 @@ mod tests {
         assert!(translate(r"(?<!a)b").is_err());
         assert!(translate(r"(a)\1").is_err());
         assert!(translate(r"(?>a)").is_err());
+        for nested in [r"a++", r"a*{2}", r"a+??", r"a{2}*", r"(a)?+"] {
+            assert!(translate(nested).is_err(), "{nested}");
+        }
+        for lazy in [r"a+?", r"a??", r"a{2}?", r"a*?b+", r"\++", r"[+*]+", r"a+{"] {
+            assert!(translate(lazy).is_ok(), "{lazy}");
+        }
         for p in [r"[a-z-[aeiou]]", r"[a&&b[]", r"\@x", r"a\Z"] {
             let t = translate(p).unwrap();
             assert!(Regex::new(&t).is_ok(), "{p} → {t}");
