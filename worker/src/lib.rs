@@ -35,11 +35,15 @@ fn secret(env: &Env, name: &str) -> Option<String> {
         .ok()
 }
 
-async fn config_text(env: &Env, tenant: Option<&str>) -> std::result::Result<String, String> {
+/// `Ok(None)`: the tenant has no config (404, not a configuration fault).
+async fn config_text(
+    env: &Env,
+    tenant: Option<&str>,
+) -> std::result::Result<Option<String>, String> {
     match tenant {
         None => env
             .var("SCIMMAP_CONFIG")
-            .map(|v| v.to_string())
+            .map(|v| Some(v.to_string()))
             .map_err(|_| "the SCIMMAP_CONFIG variable is not set".to_string()),
         Some(t) => {
             let kv = env
@@ -48,8 +52,7 @@ async fn config_text(env: &Env, tenant: Option<&str>) -> std::result::Result<Str
             kv.get(&format!("tenant:{t}"))
                 .text()
                 .await
-                .map_err(|e| format!("KV read failed: {e}"))?
-                .ok_or_else(|| format!("unknown tenant `{t}`"))
+                .map_err(|e| format!("KV read failed: {e}"))
         }
     }
 }
@@ -80,7 +83,22 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         };
     };
     let key = rt.tenant.clone().unwrap_or_default();
-    let text = config_text(&env, rt.tenant.as_deref()).await;
+    let text = match config_text(&env, rt.tenant.as_deref()).await {
+        Ok(None) => {
+            let e = scimmap::scim::ScimError {
+                status: 404,
+                scim_type: None,
+                detail: "unknown tenant".into(),
+            };
+            return respond(proxy::Response {
+                status: 404,
+                headers: vec![("Content-Type".into(), "application/scim+json".into())],
+                body: e.to_json().to_string().into_bytes(),
+            });
+        }
+        Ok(Some(t)) => Ok(t),
+        Err(e) => Err(e),
+    };
     let current = PROXIES.with(|m| m.borrow().get(&key).map(|(t, _)| Ok(t) == text.as_ref()));
     if current != Some(true) {
         let cfg = match &text {
