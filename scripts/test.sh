@@ -13,6 +13,8 @@ echo "== cargo clippy (core, all targets, -D warnings)"
 cargo clippy --all-targets -- -D warnings
 echo "== core builds for wasm32-unknown-unknown"
 cargo build --lib --target wasm32-unknown-unknown --quiet
+echo "== clippy on the worker crate (wasm32, -D warnings)"
+cargo clippy -p scimmap-worker --target wasm32-unknown-unknown --quiet -- -D warnings
 echo "== the core depends on no wasm-bindgen/worker crate"
 if cargo tree -p scimmap -e normal --prefix none | grep -Eq '^(wasm-bindgen|worker|js-sys) '; then
   echo "core crate must not depend on wasm-bindgen/worker/js-sys" >&2
