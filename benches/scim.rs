@@ -3,7 +3,7 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use scimmap::scim::{apply_patch, Compat, Filter, Schemas};
-use serde_json::{json, Value};
+use serde_json::json;
 
 const FILTERS: &[(&str, &str)] = &[
     ("eq", r#"userName eq "user42@contoso.com""#),
@@ -22,18 +22,9 @@ const FILTERS: &[(&str, &str)] = &[
     ("datetime", r#"meta.lastModified gt "2011-05-13T04:42:34Z""#),
 ];
 
-fn users(n: usize) -> Vec<Value> {
-    (0..n)
-        .map(|i| {
-            json!({"id": i.to_string(), "userName": format!("user{i}@contoso.com"),
-              "userType": if i % 3 == 0 { "Employee" } else { "Contractor" },
-              "active": i % 2 == 0,
-              "emails": [{"type": "work", "value": format!("user{i}@example.org"), "primary": true},
-                         {"type": "home", "value": format!("u{i}@home.example.com")}],
-              "meta": {"lastModified": format!("2011-05-{:02}T04:42:34Z", 1 + i % 28)}})
-        })
-        .collect()
-}
+#[path = "../bench/users.rs"]
+mod workload_users;
+use workload_users::users;
 
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("filter_parse");

@@ -19,19 +19,9 @@ use std::time::{Duration, Instant};
 
 const WORKLOAD: &str = include_str!("../bench/workload.json");
 
-/// The same 10 000 users as `benches/floor.rs` and `bench/node/bench.mjs`.
-fn users(n: usize) -> Vec<Value> {
-    (0..n)
-        .map(|i| {
-            json!({"id": i.to_string(), "userName": format!("user{i}@contoso.com"),
-              "userType": if i % 3 == 0 { "Employee" } else { "Contractor" },
-              "active": i % 2 == 0,
-              "emails": [{"type": "work", "value": format!("user{i}@example.org"), "primary": true},
-                         {"type": "home", "value": format!("u{i}@home.example.com")}],
-              "meta": {"lastModified": format!("2011-05-{:02}T04:42:34Z", 1 + i % 28)}})
-        })
-        .collect()
-}
+#[path = "../bench/users.rs"]
+mod workload_users;
+use workload_users::users;
 
 /// On-CPU nanoseconds of this thread (Linux schedstat), so that time spent waiting for a
 /// core on a shared machine is not counted; wall time elsewhere.

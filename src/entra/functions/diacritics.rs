@@ -326,12 +326,6 @@ pub(crate) fn normalize_diacritics(a: &mut Args<'_, '_>) -> Result<Value, Interr
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 mod tests {
     use super::*;
 

@@ -261,12 +261,6 @@ pub(crate) fn burn_for(a: &mut Args<'_, '_>, n: usize) -> Result<(), Interrupt> 
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 mod tests {
     use super::*;
 

@@ -121,12 +121,6 @@ pub(crate) fn random_string(a: &mut Args<'_, '_>) -> Result<Value, Interrupt> {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 mod tests {
     use super::*;
 

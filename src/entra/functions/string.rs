@@ -378,12 +378,6 @@ pub(crate) fn convert_to_utf8_hex(a: &mut Args<'_, '_>) -> Result<Value, Interru
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 mod tests {
     use super::*;
 
