@@ -120,21 +120,23 @@ pub struct EvalOptions<'a> {
     pub limits: Option<Limits>,
 }
 
-/// Compiled regexes shared by the evaluations of one expression (patterns are nearly
-/// always literals, so each is compiled once).
+/// Compiled regexes, bounded (cleared when full); see [`RegexCache::shared`].
 #[derive(Debug, Default)]
 pub struct RegexCache {
     map: Mutex<HashMap<String, Arc<Regex>>>,
 }
 
-impl Clone for RegexCache {
-    fn clone(&self) -> Self {
-        RegexCache::default()
-    }
-}
-
 impl RegexCache {
-    const MAX: usize = 64;
+    const MAX: usize = 128;
+
+    /// The process-wide cache. Patterns are nearly always literals of a mapping, so one
+    /// compilation serves every expression that uses them, including expressions parsed
+    /// afresh for each call (parse + evaluate would otherwise pay the compilation, which
+    /// costs far more than the evaluation).
+    pub fn shared() -> &'static RegexCache {
+        static SHARED: std::sync::OnceLock<RegexCache> = std::sync::OnceLock::new();
+        SHARED.get_or_init(RegexCache::default)
+    }
 
     /// Compiles `pattern` (or returns the cached compilation).
     pub fn get(&self, pattern: &str) -> Result<Arc<Regex>, regex::Error> {

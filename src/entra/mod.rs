@@ -40,7 +40,6 @@ pub struct Expression {
     source: String,
     root: Expr,
     warnings: Vec<Diagnostic>,
-    regexes: RegexCache,
 }
 
 impl PartialEq for Expression {
@@ -74,7 +73,6 @@ impl Expression {
             source: src.to_string(),
             root,
             warnings: diagnostics,
-            regexes: RegexCache::default(),
         })
     }
 
@@ -114,7 +112,7 @@ impl Expression {
         source: &dyn Source,
         opts: &EvalOptions<'_>,
     ) -> Result<Outcome, EvalError> {
-        let mut ev = eval::Evaluator::new(source, opts, &self.regexes)?;
+        let mut ev = eval::Evaluator::new(source, opts, RegexCache::shared())?;
         match ev.eval(&self.root) {
             Ok(v) => Ok(Outcome::Value(v)),
             Err(Interrupt::IgnoreFlow) => Ok(Outcome::IgnoreFlow),

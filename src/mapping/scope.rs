@@ -249,10 +249,7 @@ fn result(c: &FilterClause, passed: bool, reason: impl Into<String>) -> ClauseRe
 /// limits. Compilations are cached for the process: scoping runs once per provisioned
 /// object, and the patterns are constants of the mapping.
 pub fn compile_regex(pattern: &str) -> Result<std::sync::Arc<regex::Regex>, regex::Error> {
-    static CACHE: std::sync::OnceLock<crate::entra::RegexCache> = std::sync::OnceLock::new();
-    CACHE
-        .get_or_init(crate::entra::RegexCache::default)
-        .get(&format!("^(?:{pattern})$"))
+    crate::entra::RegexCache::shared().get(&format!("^(?:{pattern})$"))
 }
 
 fn clause(c: &FilterClause, source: &Json) -> ClauseResult {
