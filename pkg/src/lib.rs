@@ -757,6 +757,17 @@ fn attr_path(text: &str) -> Result<AttrPath, JsError> {
     }
 }
 
+/// Reads a `"strict" | "entra"` option (absent = strict); true for Entra's dialect.
+fn entra_dialect(value: Option<&str>, name: &str) -> Result<bool, JsError> {
+    match value {
+        None | Some("strict") => Ok(false),
+        Some("entra") => Ok(true),
+        Some(other) => Err(JsError::new(&format!(
+            "options.{name}: expected \"strict\" or \"entra\", got \"{other}\""
+        ))),
+    }
+}
+
 #[derive(Deserialize, Default)]
 struct PatchOptions {
     compat: Option<String>,
@@ -773,14 +784,10 @@ pub fn apply_patch(
     let resource: Json = from_js(resource, "resource")?;
     let body: Json = from_js(body, "body")?;
     let o: PatchOptions = opts(options, "options")?;
-    let compat = match o.compat.as_deref() {
-        None | Some("strict") => Compat::strict(),
-        Some("entra") => Compat::entra(),
-        Some(other) => {
-            return Err(JsError::new(&format!(
-                "options.compat: expected \"strict\" or \"entra\", got \"{other}\""
-            )))
-        }
+    let compat = if entra_dialect(o.compat.as_deref(), "compat")? {
+        Compat::entra()
+    } else {
+        Compat::strict()
     };
     match scim::apply_patch(&resource, &body, &Schemas::core(), &compat) {
         Ok(r) => to_js(&json!({"ok": true, "resource": r})),
@@ -807,14 +814,10 @@ pub fn diff(
     let old: Json = from_js(old, "old")?;
     let new: Json = from_js(new, "new")?;
     let o: DiffOptions = opts(options, "options")?;
-    let shape = match o.shape.as_deref() {
-        None | Some("strict") => DiffShape::Strict,
-        Some("entra") => DiffShape::Entra,
-        Some(other) => {
-            return Err(JsError::new(&format!(
-                "options.shape: expected \"strict\" or \"entra\", got \"{other}\""
-            )))
-        }
+    let shape = if entra_dialect(o.shape.as_deref(), "shape")? {
+        DiffShape::Entra
+    } else {
+        DiffShape::Strict
     };
     to_js(&scim::diff(&old, &new, shape, &Schemas::core()))
 }
