@@ -80,10 +80,7 @@ impl Source for serde_json::Value {
         if let Some(v) = self.get(name) {
             return Value::from_json(v);
         }
-        // Entra directory attribute names are case-sensitive (spec §1.3), so a plain name
-        // is looked up exactly. Path-shaped names are SCIM attribute paths (`name.givenName`,
-        // `emails[type eq "work"].value`, URN-qualified), case-insensitive per RFC 7643 §2.1.
-        if !name.contains(['.', '[', ':']) {
+        if !is_scim_path(name) {
             return Value::Null;
         }
         match crate::scim::resolve_attribute(self, name) {
@@ -97,12 +94,19 @@ impl Source for serde_json::Map<String, serde_json::Value> {
     fn attribute(&self, name: &str) -> Value {
         match self.get(name) {
             Some(v) => Value::from_json(v),
-            None => {
-                let obj = serde_json::Value::Object(self.clone());
-                obj.attribute(name)
-            }
+            // Only a SCIM path needs the resource as a `Value`; an absent plain name is null
+            // without copying the object.
+            None if is_scim_path(name) => serde_json::Value::Object(self.clone()).attribute(name),
+            None => Value::Null,
         }
     }
+}
+
+/// Entra directory attribute names are case-sensitive (spec §1.3) and looked up exactly;
+/// path-shaped names are SCIM attribute paths (`name.givenName`,
+/// `emails[type eq "work"].value`, URN-qualified), case-insensitive per RFC 7643 §2.1.
+fn is_scim_path(name: &str) -> bool {
+    name.contains(['.', '[', ':'])
 }
 
 /// Injected non-determinism and limits for one evaluation.

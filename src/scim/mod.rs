@@ -101,9 +101,9 @@ pub fn resolve_attribute(resource: &serde_json::Value, path: &str) -> Option<ser
     }
     if let Some((a, b)) = path.split_once('.') {
         if is_plain_name(a) && is_plain_name(b) {
-            let top = path::get_ci(resource.as_object()?, a)?;
+            // No top-level attribute, nothing to resolve: skip building the path.
+            path::get_ci(resource.as_object()?, a)?;
             let p = Path::from_attr(AttrPath::new(None, a, Some(b)));
-            let _ = top;
             return path::resolve(resource, &p, core_schemas());
         }
     }
