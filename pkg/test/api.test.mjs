@@ -148,6 +148,47 @@ test("PATCH strict vs entra, and diff round trip", () => {
     const d = esm.diff(old, neu, { shape });
     assert.deepEqual(esm.applyPatch(old, d, { compat: shape }).resource, neu);
   }
+  // the text API gives the same result as JSON text, and keeps big integers exact
+  assert.deepEqual(JSON.parse(esm.applyPatchJson(JSON.stringify(group), JSON.stringify(body), { compat: "entra" })),
+    esm.applyPatch(group, body, { compat: "entra" }));
+  assert.equal(JSON.parse(esm.applyPatchJson(JSON.stringify(group), JSON.stringify(body))).error.status, "400");
+  const big = esm.applyPatchJson('{"userName":"a","n":9007199254740993}', JSON.stringify({ schemas: body.schemas, Operations: [{ op: "replace", path: "userName", value: "b" }] }));
+  assert.match(big, /"n":9007199254740993/);
+  assert.throws(() => esm.applyPatchJson("{", "{}"), /resource: invalid JSON/);
+});
+
+test("expressions read only the attributes they name; Date and text `now` agree", () => {
+  const user = { givenName: "Ada", surname: "Lovelace", name: { givenName: "A." }, emails: [{ type: "work", value: "ada@contoso.com" }] };
+  const e = esm.parseExpression('Join(" ", [givenName], [surname], [missing])').expression;
+  assert.deepEqual(e.evaluate(user, { now: NOW }), { ok: true, value: "Ada Lovelace", ignoreFlow: false });
+  // a getter on an attribute the expression does not name is never read
+  const lazy = { givenName: "Ada", get other() { throw new Error("read"); } };
+  assert.equal(esm.evaluate("[givenName]", lazy, { now: NOW }).value, "Ada");
+  // SCIM-path references still see the whole resource
+  assert.equal(esm.evaluate('[emails[type eq "work"].value]', user, { now: NOW }).value, "ada@contoso.com");
+  assert.equal(esm.evaluate("[name.givenName]", user, { now: NOW }).value, "A.");
+  assert.equal(esm.evaluate("[givenName]", undefined, { now: NOW }).value, null);
+  const at = (now) => esm.evaluate("Now()", {}, { now }).value;
+  assert.equal(at(new Date(NOW)), at(NOW));
+  assert.match(String(at(NOW)), /2021/);
+  assert.throws(() => esm.evaluate("Now()", {}, { now: "yesterday" }), /options.now/);
+});
+
+test("a Mapping compiles each object mapping once and keeps them apart", () => {
+  const m = esm.loadMapping("webex").mapping;
+  const user = { userPrincipalName: "ada@contoso.com", givenName: "Ada", surname: "Lovelace", city: "London", objectId: "u1" };
+  const group = { displayName: "Eng", objectId: "g1", mailNickname: "eng" };
+  const u1 = m.apply(user, { now: NOW, object: "User" });
+  const g1 = m.apply(group, { now: NOW, object: "Group" });
+  const u2 = m.apply(user, { now: NOW, object: "User" });
+  assert.deepEqual(u2, u1);
+  assert.deepEqual(u1, esm.applyMapping("webex", user, { now: NOW, object: "User" }));
+  assert.deepEqual(g1, esm.applyMapping("webex", group, { now: NOW, object: "Group" }));
+  assert.equal(g1.resource.displayName, "Eng");
+  // a mapping that does not compile keeps failing the same way
+  const bad = esm.loadMapping({ object: "User", mappings: { userName: "Join(" } }).mapping;
+  assert.equal(bad.apply(user).ok, false);
+  assert.deepEqual(bad.apply(user), bad.apply(user));
 });
 
 test("mappings: presets, load, lint findings, apply, simulate, batch", () => {

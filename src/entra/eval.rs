@@ -105,7 +105,7 @@ impl Source for serde_json::Map<String, serde_json::Value> {
 /// Entra directory attribute names are case-sensitive (spec §1.3) and looked up exactly;
 /// path-shaped names are SCIM attribute paths (`name.givenName`,
 /// `emails[type eq "work"].value`, URN-qualified), case-insensitive per RFC 7643 §2.1.
-fn is_scim_path(name: &str) -> bool {
+pub fn is_scim_path(name: &str) -> bool {
     name.contains(['.', '[', ':'])
 }
 
