@@ -15,6 +15,7 @@ pub mod diagnostic;
 pub mod entra;
 pub mod limits;
 pub mod mapping;
+mod memo;
 pub mod proxy;
 pub mod scim;
 pub mod span;

@@ -12,8 +12,7 @@ use chrono::{DateTime, Utc};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 use regex::Regex;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// An evaluation failure, located at the node that failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -125,14 +124,20 @@ pub struct EvalOptions<'a> {
 }
 
 /// Compiled regexes, bounded (cleared when full); see [`RegexCache::shared`].
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct RegexCache {
-    map: Mutex<HashMap<String, Arc<Regex>>>,
+    memo: crate::memo::Memo<Arc<Regex>>,
+}
+
+impl Default for RegexCache {
+    fn default() -> Self {
+        RegexCache {
+            memo: crate::memo::Memo::new(128, usize::MAX),
+        }
+    }
 }
 
 impl RegexCache {
-    const MAX: usize = 128;
-
     /// The process-wide cache. Patterns are nearly always literals of a mapping, so one
     /// compilation serves every expression that uses them, including expressions parsed
     /// afresh for each call (parse + evaluate would otherwise pay the compilation, which
@@ -143,26 +148,18 @@ impl RegexCache {
     }
 
     /// Compiles `pattern` (or returns the cached compilation).
+    ///
+    /// # Errors
+    /// The pattern does not compile within the size limits.
     pub fn get(&self, pattern: &str) -> Result<Arc<Regex>, regex::Error> {
-        if let Ok(map) = self.map.lock() {
-            if let Some(r) = map.get(pattern) {
-                return Ok(r.clone());
-            }
-        }
-        let re = Arc::new(
+        self.memo.get_or_try(pattern, || {
             regex::RegexBuilder::new(pattern)
                 .size_limit(1 << 20)
                 .dfa_size_limit(1 << 20)
                 .nest_limit(64)
-                .build()?,
-        );
-        if let Ok(mut map) = self.map.lock() {
-            if map.len() >= Self::MAX {
-                map.clear();
-            }
-            map.insert(pattern.to_string(), re.clone());
-        }
-        Ok(re)
+                .build()
+                .map(Arc::new)
+        })
     }
 }
 

@@ -3,6 +3,7 @@
 
 use crate::diagnostic::ParseError;
 use crate::limits::Limits;
+use crate::memo::Memo;
 use crate::scim::ast::{AttrPath, Filter};
 use crate::scim::schema::{AttributeDef, Schemas};
 use crate::span::Span;
@@ -47,7 +48,17 @@ impl Path {
     /// # Errors
     /// A [`ParseError`] with the location of the problem.
     pub fn parse_with(src: &str, limits: &Limits, bare_values: bool) -> Result<Path, ParseError> {
-        crate::syntax::parse_scim_path(src, limits, crate::syntax::ScimSyntax { bare_values })
+        let parse = || {
+            crate::syntax::parse_scim_path(src, limits, crate::syntax::ScimSyntax { bare_values })
+        };
+        if *limits != Limits::default() {
+            return parse();
+        }
+        // PATCH operations, expression references and mapping targets repeat a handful of
+        // paths; a parse costs ~15 k instructions, a memo hit a hash and a clone.
+        static MEMO: std::sync::OnceLock<[Memo<Path>; 2]> = std::sync::OnceLock::new();
+        let memo = MEMO.get_or_init(|| [Memo::new(512, 256), Memo::new(512, 256)]);
+        memo[usize::from(bare_values)].get_or_try(src, parse)
     }
 
     /// A plain attribute path without filter.
