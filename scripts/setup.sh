@@ -5,8 +5,7 @@
 # and esbuild through WASM_BINDGEN_BIN / WASM_OPT_BIN / ESBUILD_BIN (see .tools/env.sh).
 # Both README commands run it; a second run only checks versions.
 #
-#   bash scripts/setup.sh            # everything
-#   SETUP_FUZZ=1 bash scripts/setup.sh   # also cargo-fuzz
+#   bash scripts/setup.sh            # everything, cargo-fuzz included
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -65,9 +64,11 @@ if [ "$(worker-build --version 2>/dev/null | awk '{print $NF}')" != "$WORKER_BUI
   cargo install worker-build --version "$WORKER_BUILD_VERSION" --force --locked \
     || cargo install worker-build --version "$WORKER_BUILD_VERSION" --force
 fi
-if [ "${SETUP_FUZZ:-0}" = 1 ] && ! cargo fuzz --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION"; then
+# cargo-fuzz for scripts/fuzz-smoke.sh, which scripts/test.sh runs (it works on stable).
+if [ "$(cargo fuzz --version 2>/dev/null | awk '{print $NF}')" != "$CARGO_FUZZ_VERSION" ]; then
   step "cargo install cargo-fuzz $CARGO_FUZZ_VERSION"
-  cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --force
+  cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --force --locked \
+    || cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --force
 fi
 
 # ---- Node 22, wasm-opt and esbuild from npm ----------------------------------------

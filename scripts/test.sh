@@ -26,6 +26,8 @@ cargo test --doc
 echo "== conformance pass counts"
 cargo test --quiet --test entra_conformance --test scim_conformance --test golden -- --nocapture 2>&1 \
   | grep -E '^(  )?[A-Za-z0-9_.-]+(\.toml|\.json)?:? .*[0-9]+/[0-9]+|^total|^  [a-z0-9]+ +[0-9]+ cases'
+echo "== fuzz smoke (every cargo-fuzz target, address sanitizer, 20 s each, stable toolchain)"
+bash scripts/fuzz-smoke.sh
 echo "== proxy e2e (worker in workerd, scim2-server upstream)"
 bash scripts/test-proxy.sh
 echo "== npm package + playground (wasm build, packed tarball, node:test, Chromium)"
