@@ -54,10 +54,10 @@ mod tests {
     #[test]
     fn remembers_successes_only_and_stays_bounded() {
         let m: Memo<usize> = Memo::new(2, 8);
-        let mut calls = 0;
-        let mut get = |k: &str, ok: bool| {
+        let calls = std::cell::Cell::new(0);
+        let get = |k: &str, ok: bool| {
             m.get_or_try(k, || {
-                calls += 1;
+                calls.set(calls.get() + 1);
                 if ok {
                     Ok(k.len())
                 } else {
@@ -72,7 +72,7 @@ mod tests {
         assert_eq!(get("long-key-x", true), Ok(10));
         assert_eq!(get("long-key-x", true), Ok(10));
         // "ab" cached; "bad" failed twice; the long key is never stored
-        assert_eq!(calls, 5);
+        assert_eq!(calls.get(), 5);
         assert_eq!(get("c", true), Ok(1));
         assert_eq!(get("d", true), Ok(1)); // full: cleared, then stored
         assert_eq!(m.map.lock().map(|m| m.len()).unwrap_or(0), 1);

@@ -563,30 +563,53 @@ fn parse_filter_with(
 }
 
 /// The filter tree as plain data (the core's tree carries spans and is not serialisable).
-fn tree(f: &CoreFilter) -> Json {
-    match f {
-        CoreFilter::Compare {
-            path, op, value, ..
-        } => json!({"op": op.as_str(), "path": path.to_string(), "value": value.to_json()}),
-        CoreFilter::Present { path, .. } => json!({"op": "pr", "path": path.to_string()}),
-        CoreFilter::And { operands, .. } => {
-            json!({"op": "and", "operands": operands.iter().map(tree).collect::<Vec<_>>()})
-        }
-        CoreFilter::Or { operands, .. } => {
-            json!({"op": "or", "operands": operands.iter().map(tree).collect::<Vec<_>>()})
-        }
-        CoreFilter::Not { inner, .. } => json!({"op": "not", "filter": tree(inner)}),
-        CoreFilter::ValuePath {
-            path, filter, tail, ..
-        } => {
-            let mut m =
-                json!({"op": "valuePath", "path": path.to_string(), "filter": tree(filter)});
-            if let (Some(t), Some(obj)) = (tail, m.as_object_mut()) {
-                obj.insert("tail".into(), tree(t));
+/// The filter as plain data (`FilterNode`), serialized straight from the AST: building a
+/// `serde_json::Value` per node first copied every subtree once per level.
+struct Tree<'a>(&'a CoreFilter);
+
+impl Serialize for Tree<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        match self.0 {
+            CoreFilter::Compare {
+                path, op, value, ..
+            } => {
+                m.serialize_entry("op", op.as_str())?;
+                m.serialize_entry("path", &path.to_string())?;
+                m.serialize_entry("value", &value.to_json())?;
             }
-            m
+            CoreFilter::Present { path, .. } => {
+                m.serialize_entry("op", "pr")?;
+                m.serialize_entry("path", &path.to_string())?;
+            }
+            CoreFilter::And { operands, .. } | CoreFilter::Or { operands, .. } => {
+                let op = if matches!(self.0, CoreFilter::And { .. }) {
+                    "and"
+                } else {
+                    "or"
+                };
+                m.serialize_entry("op", op)?;
+                let list: Vec<Tree<'_>> = operands.iter().map(Tree).collect();
+                m.serialize_entry("operands", &list)?;
+            }
+            CoreFilter::Not { inner, .. } => {
+                m.serialize_entry("op", "not")?;
+                m.serialize_entry("filter", &Tree(inner))?;
+            }
+            CoreFilter::ValuePath {
+                path, filter, tail, ..
+            } => {
+                m.serialize_entry("op", "valuePath")?;
+                m.serialize_entry("path", &path.to_string())?;
+                m.serialize_entry("filter", &Tree(filter))?;
+                if let Some(t) = tail {
+                    m.serialize_entry("tail", &Tree(t))?;
+                }
+            }
+            _ => m.serialize_entry("op", "unknown")?,
         }
-        _ => json!({"op": "unknown"}),
+        m.end()
     }
 }
 
@@ -648,7 +671,7 @@ impl Filter {
     /// The tree as plain data.
     #[wasm_bindgen(unchecked_return_type = "FilterNode")]
     pub fn tree(&self) -> Result<JsValue, JsError> {
-        to_js(&tree(&self.inner))
+        to_js(&Tree(&self.inner))
     }
 
     /// Every attribute path, as written (relative ones prefixed by their value path).
@@ -673,7 +696,7 @@ pub fn parse_filter(
 ) -> Result<JsValue, JsError> {
     match parse_filter_with(source, options)? {
         Ok(f) => {
-            let t = to_js(&tree(&f))?;
+            let t = to_js(&Tree(&f))?;
             ok_with(vec![("filter", Filter { inner: f }.into()), ("tree", t)])
         }
         Err(e) => to_js(&failed(source, &e)),

@@ -56,9 +56,11 @@ impl Path {
         }
         // PATCH operations, expression references and mapping targets repeat a handful of
         // paths; a parse costs ~15 k instructions, a memo hit a hash and a clone.
-        static MEMO: std::sync::OnceLock<[Memo<Path>; 2]> = std::sync::OnceLock::new();
-        let memo = MEMO.get_or_init(|| [Memo::new(512, 256), Memo::new(512, 256)]);
-        memo[usize::from(bare_values)].get_or_try(src, parse)
+        static STRICT: std::sync::OnceLock<Memo<Path>> = std::sync::OnceLock::new();
+        static LENIENT: std::sync::OnceLock<Memo<Path>> = std::sync::OnceLock::new();
+        let memo = if bare_values { &LENIENT } else { &STRICT };
+        memo.get_or_init(|| Memo::new(512, 256))
+            .get_or_try(src, parse)
     }
 
     /// A plain attribute path without filter.
