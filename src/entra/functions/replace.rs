@@ -293,6 +293,10 @@ pub(crate) fn translate(p: &str) -> Result<String, String> {
                         Some('<') => out.push('<'),
                         Some('>') => out.push('>'),
                         Some('b') => out.push_str("\\x08"),
+                        Some(n @ ('p' | 'P')) if at(i + 2) == Some('{') => {
+                            i = unicode_class(&chars, i, n, &mut out)?;
+                            continue;
+                        }
                         Some(n) => {
                             out.push('\\');
                             out.push(n);
@@ -345,6 +349,10 @@ pub(crate) fn translate(p: &str) -> Result<String, String> {
                         return Err(format!("backreferences (`\\{d}`) are not supported"))
                     }
                     Some('G') => return Err("`\\G` is not supported".into()),
+                    Some(n @ ('p' | 'P')) if at(i + 2) == Some('{') => {
+                        i = unicode_class(&chars, i, n, &mut out)?;
+                        continue;
+                    }
                     Some(n) => {
                         out.push('\\');
                         out.push(n);
@@ -446,6 +454,45 @@ pub(crate) fn translate(p: &str) -> Result<String, String> {
     }
     Ok(out)
 }
+
+/// `\p{Lu}` at `chars[i]`: a Unicode general category, copied as is (its brace must not
+/// become a literal); returns the index after it. .NET's named blocks (`\p{IsGreek}`) have
+/// no `regex` equivalent, and scripts or binary properties are unknown to .NET.
+fn unicode_class(chars: &[char], i: usize, n: char, out: &mut String) -> Result<usize, String> {
+    let name: String = chars
+        .iter()
+        .skip(i + 3)
+        .take_while(|&&ch| ch != '}')
+        .collect();
+    let end = i + 3 + name.chars().count();
+    if chars.get(end) != Some(&'}') {
+        return Err(format!("unterminated `\\{n}{{` class"));
+    }
+    if name.starts_with("Is") {
+        return Err(format!(
+            "Unicode block classes (`\\{n}{{{name}}}`) are not supported"
+        ));
+    }
+    if !NET_CATEGORIES.contains(&name.as_str()) {
+        return Err(format!(
+            "unknown Unicode category `{name}` (.NET knows general categories such as `Lu`, `L`, `Nd`)"
+        ));
+    }
+    out.push('\\');
+    out.push(n);
+    out.push('{');
+    out.push_str(&name);
+    out.push('}');
+    Ok(end + 1)
+}
+
+/// The general categories .NET accepts in `\p{…}` (besides named blocks); scripts and
+/// binary properties, which the `regex` crate would also accept, are errors in .NET.
+const NET_CATEGORIES: &[&str] = &[
+    "L", "Lu", "Ll", "Lt", "Lm", "Lo", "M", "Mn", "Mc", "Me", "N", "Nd", "Nl", "No", "P", "Pc",
+    "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "S", "Sm", "Sc", "Sk", "So", "Z", "Zs", "Zl", "Zp", "C",
+    "Cc", "Cf", "Cs", "Co", "Cn",
+];
 
 /// Byte length of a `{n}` / `{n,}` / `{n,m}` quantifier at the start of `s` (0 if none).
 fn quantifier_len(s: &str) -> usize {
