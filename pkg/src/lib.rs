@@ -625,7 +625,7 @@ struct ScimFailed {
 }
 
 fn match_result(f: &CoreFilter, resource: &Json) -> Json {
-    let r = match f.matches(resource, &Schemas::core()) {
+    let r = match f.matches(resource, Schemas::shared_core()) {
         Ok(m) => Ok(json!({"ok": true, "matches": m})),
         Err(e) => serde_json::to_value(ScimFailed {
             ok: false,
@@ -744,10 +744,10 @@ pub fn filter_json(
             return Ok(serde_json::to_string(&filter_parse_failure(filter, &e)).unwrap_or_default())
         }
     };
-    let schemas = Schemas::core();
+    let schemas = Schemas::shared_core();
     let mut out = Vec::new();
     for r in list {
-        match f.matches(&r, &schemas) {
+        match f.matches(&r, schemas) {
             Ok(true) => out.push(r),
             Ok(false) => {}
             Err(e) => {
@@ -847,7 +847,7 @@ fn patch_compat(options: &JsValue) -> Result<Compat, JsError> {
 }
 
 fn patch_result(resource: &Json, body: &Json, compat: &Compat) -> Json {
-    let r = match scim::apply_patch(resource, body, &Schemas::core(), compat) {
+    let r = match scim::apply_patch(resource, body, Schemas::shared_core(), compat) {
         Ok(r) => Ok(json!({"ok": true, "resource": r})),
         Err(e) => serde_json::to_value(ScimFailed {
             ok: false,
@@ -908,7 +908,7 @@ pub fn diff(
     } else {
         DiffShape::Strict
     };
-    to_js(&scim::diff(&old, &new, shape, &Schemas::core()))
+    to_js(&scim::diff(&old, &new, shape, Schemas::shared_core()))
 }
 
 // ---- mappings -----------------------------------------------------------------------

@@ -192,7 +192,11 @@ impl CompiledMapping {
                 message: d.message,
             })?;
             let (kind, multi) = if scim {
-                canonicalise(crate::scim::core_schemas(), &target_object, &mut target)
+                canonicalise(
+                    crate::scim::Schemas::shared_core(),
+                    &target_object,
+                    &mut target,
+                )
             } else {
                 (None, false)
             };

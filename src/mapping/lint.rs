@@ -306,7 +306,7 @@ fn lint_object(
 }
 
 fn unknown_target(object: &str, p: &Path, text: &str, declared: &[String]) -> Option<Diagnostic> {
-    let schemas = crate::scim::core_schemas();
+    let schemas = crate::scim::Schemas::shared_core();
     let Some(attrs) = target_attributes(schemas, object, p.attr.uri.as_deref()) else {
         let urn = p.attr.uri.as_deref().unwrap_or_default();
         if crate::suggest::distance(&urn.to_lowercase(), &ENTERPRISE_URN.to_lowercase()) <= 3

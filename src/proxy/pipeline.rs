@@ -87,11 +87,6 @@ pub struct Proxy {
     token: Option<(String, u64)>,
 }
 
-fn core() -> &'static Schemas {
-    static CORE: std::sync::OnceLock<Schemas> = std::sync::OnceLock::new();
-    CORE.get_or_init(Schemas::core)
-}
-
 fn error_response(e: &ScimError) -> Response {
     json_response(e.status, &e.to_json(), Vec::new())
 }
@@ -899,11 +894,11 @@ impl Proxy {
         let client_view = rewrite::map_resource(&old, &rules, Dir::ToClient, &opts)
             .map_err(|e| error_response(&e))?;
         let patched = patch
-            .apply(&client_view, core(), &cfg.client_compat)
+            .apply(&client_view, Schemas::shared_core(), &cfg.client_compat)
             .map_err(|e| error_response(&e))?;
         let new = rewrite::map_resource(&patched, &rules, Dir::ToApp, &opts)
             .map_err(|e| error_response(&e))?;
-        let body = crate::scim::diff(&old, &new, DiffShape::Strict, core());
+        let body = crate::scim::diff(&old, &new, DiffShape::Strict, Schemas::shared_core());
         ctx.changed = rewrite::changed_attributes(&body);
         if body
             .get("Operations")

@@ -20,11 +20,6 @@ pub enum Dir {
     ToClient,
 }
 
-fn core() -> &'static Schemas {
-    static CORE: std::sync::OnceLock<Schemas> = std::sync::OnceLock::new();
-    CORE.get_or_init(Schemas::core)
-}
-
 fn find_key(obj: &Map<String, Json>, key: &str) -> Option<String> {
     if obj.contains_key(key) {
         return Some(key.to_string());
@@ -219,7 +214,12 @@ pub fn map_resource(
         let mut out = Json::Object(obj);
         for (i, v) in applied.written {
             if let Some(a) = t.attributes.get(i) {
-                crate::scim::patch::write_path(&mut out, &a.target_text, v, core())?;
+                crate::scim::patch::write_path(
+                    &mut out,
+                    &a.target_text,
+                    v,
+                    Schemas::shared_core(),
+                )?;
             }
         }
         return Ok(out);
@@ -540,7 +540,7 @@ fn op_json(op: OpKind, path: Option<String>, value: Option<Json>) -> Json {
 }
 
 fn is_boolean(p: &AttrPath) -> bool {
-    let Some((def, _)) = core().attribute(p.uri.as_deref(), &p.attr) else {
+    let Some((def, _)) = Schemas::shared_core().attribute(p.uri.as_deref(), &p.attr) else {
         return false;
     };
     match &p.sub {

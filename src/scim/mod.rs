@@ -66,12 +66,6 @@ impl TryFrom<&str> for Filter {
     }
 }
 
-/// The built-in schemas, built once.
-pub(crate) fn core_schemas() -> &'static Schemas {
-    static CORE: std::sync::OnceLock<Schemas> = std::sync::OnceLock::new();
-    CORE.get_or_init(Schemas::core)
-}
-
 pub(crate) fn is_plain_name(s: &str) -> bool {
     let mut chars = s.chars();
     chars
@@ -104,9 +98,9 @@ pub fn resolve_attribute(resource: &serde_json::Value, path: &str) -> Option<ser
             // No top-level attribute, nothing to resolve: skip building the path.
             path::get_ci(resource.as_object()?, a)?;
             let p = Path::from_attr(AttrPath::new(None, a, Some(b)));
-            return path::resolve(resource, &p, core_schemas());
+            return path::resolve(resource, &p, Schemas::shared_core());
         }
     }
     let p = Path::parse_lenient(path).ok()?;
-    path::resolve(resource, &p, core_schemas())
+    path::resolve(resource, &p, Schemas::shared_core())
 }

@@ -401,6 +401,13 @@ impl Schemas {
         }
     }
 
+    /// The built-in schemas, built once per process: building them allocates every
+    /// attribute definition, which costs more than a small PATCH.
+    pub fn shared_core() -> &'static Schemas {
+        static CORE: std::sync::OnceLock<Schemas> = std::sync::OnceLock::new();
+        CORE.get_or_init(Schemas::core)
+    }
+
     /// No schemas at all: every attribute gets RFC 7643 §2.2 defaults.
     pub fn empty() -> Self {
         Schemas {
