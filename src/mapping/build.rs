@@ -106,8 +106,9 @@ impl<'a> Shape<'a> {
                 Some(sub),
             ) if path.uri.is_none()
                 && path.sub.is_none()
-                // A date is compared as a date, so two spellings can match one element.
-                && parse_date(is).is_none()
+                // A date is compared as a date, so two spellings can match one element
+                // (every date form has digits).
+                && (!is.bytes().any(|b| b.is_ascii_digit()) || parse_date(is).is_none())
                 // `primary` would bring in `write_at`'s uniqueness rule, and a sub-attribute
                 // named like the filter's would rewrite the element's identity.
                 && !path.attr.eq_ignore_ascii_case("primary")
@@ -162,9 +163,7 @@ impl<'a> Shape<'a> {
                 },
             ) => {
                 // Filters compare strings case-insensitively without a schema.
-                on == on2
-                    && same_ci(sub, sub2)
-                    && (is == is2 || is.to_lowercase() != is2.to_lowercase())
+                on == on2 && same_ci(sub, sub2) && (is == is2 || !folds_equal(is, is2))
             }
             // Two writers of one attribute, different forms, or one `write_at` handles.
             _ => false,
@@ -388,6 +387,16 @@ impl Writer<'_> {
             self.present |= bit;
         }
         resource.get_mut(&e.uri).and_then(Json::as_object_mut)
+    }
+}
+
+/// Whether a schema-less filter finds `a` and `b` equal (`scim::eval` folds both to lower
+/// case); ASCII, the usual case, without allocating.
+fn folds_equal(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        a.to_lowercase() == b.to_lowercase()
     }
 }
 
