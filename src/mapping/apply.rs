@@ -163,11 +163,31 @@ pub enum Step {
 pub struct Applied {
     /// The SCIM resource (with `schemas`).
     pub resource: Json,
-    /// Per attribute mapping, in order.
+    /// Per attribute mapping, in order: step `i` is attribute mapping `i`.
     pub steps: Vec<Step>,
+}
+
+impl Applied {
     /// `(index into attributes, value)` for every attribute written, in order; the PATCH
-    /// builder compares these with the app's current resource.
-    pub written: Vec<(usize, Json)>,
+    /// builder compares these with the app's current resource. Read from the steps, which
+    /// hold the values already.
+    pub fn written(&self) -> impl Iterator<Item = (usize, &Json)> {
+        self.steps.iter().enumerate().filter_map(|(i, s)| match s {
+            Step::Sent { value, .. } | Step::Default { value, .. } => Some((i, value)),
+            _ => None,
+        })
+    }
+
+    /// [`Applied::written`], taking the values.
+    pub fn into_written(self) -> impl Iterator<Item = (usize, Json)> {
+        self.steps
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, s)| match s {
+                Step::Sent { value, .. } | Step::Default { value, .. } => Some((i, value)),
+                _ => None,
+            })
+    }
 }
 
 impl CompiledMapping {
@@ -260,7 +280,6 @@ impl CompiledMapping {
         // value the app would reject is the app's to report, as with Entra).
         let structural = Schemas::empty();
         let mut steps = Vec::with_capacity(self.attributes.len());
-        let mut written = Vec::with_capacity(self.attributes.len());
         // RFC 7643 §3: the core schema of the resource type, then each extension URN written
         // to, in order of first use.
         let core = core_schema(&self.target_object);
@@ -324,7 +343,6 @@ impl CompiledMapping {
                     schemas.push(Json::String(u.clone()));
                 }
             }
-            written.push((i, json.clone()));
             steps.push(if defaulted {
                 Step::Default {
                     target,
@@ -341,11 +359,7 @@ impl CompiledMapping {
             Ok(()) => body,
             Err(schemas) => with_schemas(schemas, body),
         };
-        Ok(Applied {
-            resource,
-            steps,
-            written,
-        })
+        Ok(Applied { resource, steps })
     }
 
     /// The attribute mappings used for matching, lowest priority value first.
@@ -602,11 +616,9 @@ mod tests {
         schema.synchronization_rules[0].object_mappings[0].attribute_mappings[0].clone()
     }
 
-    type Outcome = Result<(String, Vec<Step>, Vec<(usize, Json)>), MappingError>;
-
-    fn outcome(r: Result<Applied, MappingError>) -> Outcome {
+    fn outcome(r: Result<Applied, MappingError>) -> Result<(String, Vec<Step>), MappingError> {
         // `Json` equality ignores member order; the text does not.
-        r.map(|a| (a.resource.to_string(), a.steps, a.written))
+        r.map(|a| (a.resource.to_string(), a.steps))
     }
 
     proptest! {
