@@ -326,7 +326,7 @@ impl CompiledMapping {
                     }
                 },
             };
-            if let Err(v) = writer.write(i, &mut body, json.clone()) {
+            if let Err(v) = writer.write(i, &a.slot, &mut body, json.clone()) {
                 if let Err(e) = crate::scim::patch::write_at(&mut body, &a.slot, v, &structural) {
                     return Err(MappingError::Target {
                         target,
@@ -616,7 +616,9 @@ mod tests {
         schema.synchronization_rules[0].object_mappings[0].attribute_mappings[0].clone()
     }
 
-    fn outcome(r: Result<Applied, MappingError>) -> Result<(String, Vec<Step>), MappingError> {
+    type Outcome = Result<(String, Vec<Step>), MappingError>;
+
+    fn outcome(r: Result<Applied, MappingError>) -> Outcome {
         // `Json` equality ignores member order; the text does not.
         r.map(|a| (a.resource.to_string(), a.steps))
     }
@@ -658,17 +660,98 @@ mod tests {
                     d.map(|d| ["dflt", "False"][d]),
                 ));
             }
-            let Ok(planned) = CompiledMapping::compile_for(&model, scim) else {
-                return Ok(());
-            };
-            let mut unplanned = planned.clone();
-            unplanned.plan = Plan::default();
             let mode = if update { Mode::Update } else { Mode::Create };
-            let opts = EvalOptions::default();
-            prop_assert_eq!(
-                outcome(planned.apply(&src, mode, &opts)),
-                outcome(unplanned.apply(&src, mode, &opts))
-            );
+            let (planned, unplanned) = both(&model, scim, &src, mode);
+            prop_assert_eq!(planned, unplanned);
+        }
+    }
+
+    /// Applies the mapping with its routes and through `write_at` alone.
+    fn both(model: &ObjectMapping, scim: bool, source: &Json, mode: Mode) -> (Outcome, Outcome) {
+        let Ok(planned) = CompiledMapping::compile_for(model, scim) else {
+            return (Ok(Default::default()), Ok(Default::default()));
+        };
+        let mut unplanned = planned.clone();
+        unplanned.plan = Plan::default();
+        let opts = EvalOptions::default();
+        (
+            outcome(planned.apply(source, mode, &opts)),
+            outcome(unplanned.apply(source, mode, &opts)),
+        )
+    }
+
+    #[test]
+    fn edge_cases_are_write_at_writes() {
+        let primaries = json!([{"value": "a", "primary": true}, {"value": "b", "primary": true}]);
+        let cases: &[(&[&str], Json)] = &[
+            (&["name"], json!({})),
+            (&["emails"], primaries.clone()),
+            (&["roles"], primaries),
+            (
+                &[
+                    r#"emails[type eq "work"].primary"#,
+                    r#"emails[type eq "home"].primary"#,
+                ],
+                json!("True"),
+            ),
+            (&["name.givenName", "name.GivenName"], json!("x")),
+            (&["userName", "UserName"], json!("x")),
+            (
+                &[
+                    r#"emails[type eq "work"].value"#,
+                    r#"emails[type eq "Work"].value"#,
+                ],
+                json!("x"),
+            ),
+            (
+                &[
+                    r#"emails[type eq "2020-01-01T00:00:00Z"].value"#,
+                    r#"emails[type eq "2020-01-01T00:00:00+00:00"].display"#,
+                ],
+                json!("x"),
+            ),
+            (&[r#"emails[type eq "work"].Type"#], json!("x")),
+            (
+                &[
+                    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+                    "urn:ietf:params:scim:schemas:extension:Enterprise:2.0:User:division",
+                ],
+                json!("x"),
+            ),
+            (&["schemas", "userName"], json!("x")),
+            (
+                &["urn:x:ext:1.0:User:tag", "userName"],
+                json!({"value": null}),
+            ),
+            (&["name.givenName"], json!({"value": null})),
+            (
+                &["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"],
+                json!({}),
+            ),
+        ];
+        for (targets, value) in cases {
+            let mut model = ObjectMapping {
+                source_object_name: "User".into(),
+                target_object_name: "User".into(),
+                ..Default::default()
+            };
+            for t in *targets {
+                model.attribute_mappings.push(attribute(t, "[a]", None));
+            }
+            // Also with the first target left unwritten, so that a later one comes first.
+            let mut later = model.clone();
+            if let Some(first) = later.attribute_mappings.first_mut() {
+                *first = attribute(&first.target_attribute_name, "[absent]", None);
+            }
+            let source = json!({ "a": value });
+            for (model, scim, mode) in [&model, &later]
+                .into_iter()
+                .flat_map(|m| [(m, true), (m, false)])
+                .flat_map(|(m, s)| [(m, s, Mode::Create), (m, s, Mode::Update)])
+            {
+                let (planned, unplanned) = both(model, scim, &source, mode);
+                assert_eq!(planned, unplanned, "{targets:?} {value} scim {scim}");
+            }
         }
     }
 

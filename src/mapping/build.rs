@@ -42,26 +42,19 @@ struct Ext {
 }
 
 /// How one target is written; `ext` indexes [`Plan::exts`] (`None` = the resource itself).
-#[derive(Debug, Clone, PartialEq)]
+/// The names come from the target's slot when writing, so a plan holds no copies of them.
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum Route {
     /// By `write_at`.
     General,
     /// `key` (`userName`, `urn:…:enterprise:2.0:User:department`), the only target of `key`.
-    Attr { ext: Option<usize>, key: String },
+    Attr { ext: Option<usize> },
     /// `key.sub` (`name.givenName`); every target of `key` has this form.
-    Sub {
-        ext: Option<usize>,
-        key: String,
-        sub: String,
-    },
+    Sub { ext: Option<usize> },
     /// `key[on eq "is"].sub` (`emails[type eq "work"].value`); every target of `key` has
     /// this form with the same `on`, and the element each writes is told apart by `is`.
     Element {
         ext: Option<usize>,
-        key: String,
-        on: String,
-        is: String,
-        sub: String,
         /// Elements the targets of `key` can make.
         elements: usize,
     },
@@ -179,61 +172,60 @@ impl Plan {
             .iter()
             .map(|a| Shape::of(&a.slot, &schemas))
             .collect();
-        let mut exts: Vec<Ext> = Vec::new();
-        let mut routes = Vec::with_capacity(shapes.len());
-        for (i, s) in shapes.iter().enumerate() {
-            let direct = s.form != Form::General
-                && shapes
-                    .iter()
-                    .enumerate()
-                    .all(|(j, o)| i == j || s.beside(o));
-            if !direct {
-                routes.push(Route::General);
-                continue;
+        let top = |i: usize| shapes.get(i).map_or("", Shape::top);
+        // Targets under different members of the resource never meet, so they are compared
+        // only within groups of one member (case-insensitively, as `write_at` finds them).
+        let mut order: Vec<usize> = (0..shapes.len()).collect();
+        order.sort_by(|&a, &b| {
+            let lower = |i: usize| top(i).bytes().map(|c| c.to_ascii_lowercase());
+            lower(a).cmp(lower(b))
+        });
+        let mut plan = Plan {
+            routes: vec![Route::General; shapes.len()],
+            exts: Vec::new(),
+            width: 1,
+            schemas_first: true,
+        };
+        for group in order.chunk_by(|&a, &b| top(a).eq_ignore_ascii_case(top(b))) {
+            plan.width += 1;
+            let members = || group.iter().filter_map(|&i| shapes.get(i));
+            if members().any(|s| s.top().eq_ignore_ascii_case("schemas")) {
+                plan.schemas_first = false;
             }
-            let ext = s
-                .ext
-                .map(|uri| match exts.iter().position(|e| e.uri == uri) {
-                    Some(x) => x,
-                    None => {
-                        exts.push(Ext {
+            let mut ext = None;
+            for (n, s) in members().enumerate() {
+                let direct = s.form != Form::General
+                    && members().enumerate().all(|(m, o)| n == m || s.beside(o));
+                if !direct {
+                    continue;
+                }
+                let ext = s.ext.map(|uri| {
+                    *ext.get_or_insert_with(|| {
+                        plan.exts.push(Ext {
                             uri: uri.to_string(),
-                            width: distinct(
-                                shapes.iter().filter(|o| o.ext == Some(uri)).map(|o| o.key),
-                            ),
+                            width: distinct(members().map(|o| o.key)),
                         });
-                        exts.len() - 1
-                    }
+                        plan.exts.len() - 1
+                    })
                 });
-            let key = s.key.to_string();
-            routes.push(match s.form {
-                Form::General => Route::General,
-                Form::Attr => Route::Attr { ext, key },
-                Form::Sub(sub) => Route::Sub {
-                    ext,
-                    key,
-                    sub: sub.to_string(),
-                },
-                Form::Element { on, is, sub } => Route::Element {
-                    ext,
-                    on: on.to_string(),
-                    is: is.to_string(),
-                    sub: sub.to_string(),
-                    elements: distinct(shapes.iter().filter_map(|o| match o.form {
-                        Form::Element { is, .. } if o.ext == s.ext && o.key == s.key => Some(is),
-                        _ => None,
-                    })),
-                    key,
-                },
-            });
+                let route = match s.form {
+                    Form::General => Route::General,
+                    Form::Attr => Route::Attr { ext },
+                    Form::Sub(_) => Route::Sub { ext },
+                    Form::Element { .. } => Route::Element {
+                        ext,
+                        elements: distinct(members().filter_map(|o| match o.form {
+                            Form::Element { is, .. } if o.key == s.key => Some(is),
+                            _ => None,
+                        })),
+                    },
+                };
+                if let Some(r) = group.get(n).and_then(|&i| plan.routes.get_mut(i)) {
+                    *r = route;
+                }
+            }
         }
-        let tops: Vec<&str> = shapes.iter().map(Shape::top).collect();
-        Plan {
-            routes,
-            exts,
-            width: distinct(tops.iter().copied()) + 1,
-            schemas_first: !tops.iter().any(|t| t.eq_ignore_ascii_case("schemas")),
-        }
+        plan
     }
 
     /// Whether the plan was made for this many attribute mappings.
@@ -281,18 +273,26 @@ pub(crate) struct Writer<'p> {
 }
 
 impl Writer<'_> {
-    /// Writes attribute mapping `i`'s value directly, or hands it back for `write_at`.
-    pub(crate) fn write(&mut self, i: usize, resource: &mut Json, value: Json) -> Result<(), Json> {
+    /// Writes attribute mapping `i`'s value at `slot` directly, or hands it back for
+    /// `write_at`.
+    pub(crate) fn write(
+        &mut self,
+        i: usize,
+        slot: &Path,
+        resource: &mut Json,
+        value: Json,
+    ) -> Result<(), Json> {
         let (Some(route), Json::Object(resource)) = (self.plan.routes.get(i), resource) else {
             return Err(value);
         };
-        match route {
+        let key = &slot.attr.attr;
+        match *route {
             Route::General => Err(value),
-            Route::Attr { ext, key } => {
+            Route::Attr { ext } => {
                 if !settled(&value) {
                     return Err(value);
                 }
-                let Some(obj) = self.container(resource, *ext) else {
+                let Some(obj) = self.container(resource, ext) else {
                     return Err(value);
                 };
                 if obj.contains_key(key) {
@@ -301,8 +301,11 @@ impl Writer<'_> {
                 obj.insert(key.clone(), value);
                 Ok(())
             }
-            Route::Sub { ext, key, sub } => {
-                let Some(obj) = self.container(resource, *ext) else {
+            Route::Sub { ext } => {
+                let Some(sub) = &slot.attr.sub else {
+                    return Err(value);
+                };
+                let Some(obj) = self.container(resource, ext) else {
                     return Err(value);
                 };
                 match obj.get_mut(key) {
@@ -318,15 +321,20 @@ impl Writer<'_> {
                 }
                 Ok(())
             }
-            Route::Element {
-                ext,
-                key,
-                on,
-                is,
-                sub,
-                elements,
-            } => {
-                let Some(obj) = self.container(resource, *ext) else {
+            Route::Element { ext, elements } => {
+                let (
+                    Some(Filter::Compare {
+                        path,
+                        value: CompValue::String(is),
+                        ..
+                    }),
+                    Some(sub),
+                ) = (&slot.filter, &slot.sub)
+                else {
+                    return Err(value);
+                };
+                let on = &path.attr;
+                let Some(obj) = self.container(resource, ext) else {
                     return Err(value);
                 };
                 let element = |value: Json| {
@@ -337,7 +345,7 @@ impl Writer<'_> {
                 };
                 match obj.get_mut(key) {
                     None => {
-                        let mut items = Vec::with_capacity(*elements);
+                        let mut items = Vec::with_capacity(elements);
                         items.push(element(value));
                         obj.insert(key.clone(), Json::Array(items));
                     }
