@@ -72,9 +72,19 @@ impl Outcome {
 pub trait Source {
     /// The value of the attribute named inside `[...]`, or `Value::Null` when absent.
     fn attribute(&self, name: &str) -> Value;
+
+    /// The attribute as JSON held by the source, when [`Source::attribute`] is
+    /// `Value::from_json` of it; lets functions that only read a value skip the copy.
+    fn lend(&self, _name: &str) -> Option<&serde_json::Value> {
+        None
+    }
 }
 
 impl Source for serde_json::Value {
+    fn lend(&self, name: &str) -> Option<&serde_json::Value> {
+        self.get(name)
+    }
+
     fn attribute(&self, name: &str) -> Value {
         if let Some(v) = self.get(name) {
             return Value::from_json(v);
@@ -90,6 +100,10 @@ impl Source for serde_json::Value {
 }
 
 impl Source for serde_json::Map<String, serde_json::Value> {
+    fn lend(&self, name: &str) -> Option<&serde_json::Value> {
+        self.get(name)
+    }
+
     fn attribute(&self, name: &str) -> Value {
         match self.get(name) {
             Some(v) => Value::from_json(v),
@@ -203,6 +217,12 @@ impl<'a> Evaluator<'a> {
             depth: 0,
             regexes,
         })
+    }
+
+    /// Whether [`Evaluator::new`] would succeed and the first step find fuel: what an
+    /// evaluation that reads one attribute and nothing else can fail on.
+    pub(crate) fn would_start(opts: &EvalOptions<'_>) -> bool {
+        opts.limits.unwrap_or_default().fuel > 0 && (opts.now.is_some() || system_now().is_some())
     }
 
     fn burn(&mut self, units: u64, span: Span) -> Result<(), Interrupt> {
@@ -335,7 +355,7 @@ pub struct Args<'e, 'a> {
     span: Span,
 }
 
-impl Args<'_, '_> {
+impl<'e, 'a> Args<'e, 'a> {
     /// Number of argument positions written, including empty ones.
     pub fn len(&self) -> usize {
         self.call.args.len()
@@ -362,6 +382,44 @@ impl Args<'_, '_> {
     /// Evaluates position `i`, treating an empty position as null.
     pub fn value_or_null(&mut self, i: usize) -> Result<Value, Interrupt> {
         Ok(self.value(i)?.unwrap_or(Value::Null))
+    }
+
+    /// When position `i` is a literal (`"True"`, `1`, `&H1F`, `vbTextCompare`), the text
+    /// evaluating it gives, borrowed, at the same cost; otherwise `None`, and nothing is
+    /// evaluated.
+    pub(crate) fn literal(&mut self, i: usize) -> Result<Option<&'e str>, Interrupt> {
+        let call: &'e Call = self.call;
+        let Some(Some(e)) = call.args.get(i) else {
+            return Ok(None);
+        };
+        match &e.kind {
+            ExprKind::String(s)
+            | ExprKind::Number(s)
+            | ExprKind::Hex(s)
+            | ExprKind::Identifier(s) => {
+                self.ev.burn(1, e.span)?;
+                Ok(Some(s))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// When position `i` is an attribute reference the source holds as JSON, that JSON
+    /// (its value is `Value::from_json` of it), at the cost of evaluating the reference;
+    /// otherwise `None`, and nothing is evaluated.
+    pub(crate) fn lent(&mut self, i: usize) -> Result<Option<&'a serde_json::Value>, Interrupt> {
+        let Some(Some(e)) = self.call.args.get(i) else {
+            return Ok(None);
+        };
+        let ExprKind::Attribute(name) = &e.kind else {
+            return Ok(None);
+        };
+        let source: &'a dyn Source = self.ev.source;
+        let Some(j) = source.lend(name) else {
+            return Ok(None);
+        };
+        self.ev.burn(1, e.span)?;
+        Ok(Some(j))
     }
 
     /// The bare identifier written at position `i`, if that argument is one (e.g. `vbTextCompare`).

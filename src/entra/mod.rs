@@ -112,6 +112,14 @@ impl Expression {
         source: &dyn Source,
         opts: &EvalOptions<'_>,
     ) -> Result<Outcome, EvalError> {
+        // A bare `[attribute]`, the commonest source of a mapping, reads the source and
+        // nothing else, so the evaluator's state (clock, random generator, limits) is not
+        // built; the one thing it could still refuse is checked.
+        if let ExprKind::Attribute(name) = &self.root.kind {
+            if eval::Evaluator::would_start(opts) {
+                return Ok(Outcome::Value(source.attribute(name)));
+            }
+        }
         let mut ev = eval::Evaluator::new(source, opts, RegexCache::shared())?;
         match ev.eval(&self.root) {
             Ok(v) => Ok(Outcome::Value(v)),

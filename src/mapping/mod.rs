@@ -17,6 +17,7 @@
 //! ```
 
 pub mod apply;
+mod build;
 pub mod cli;
 pub mod compact;
 pub mod lint;

@@ -332,8 +332,8 @@ fn disable_ops(flag: bool) -> Vec<Json> {
 pub fn create_requests(m: &CompiledMapping, applied: &Applied, flag: bool) -> Vec<Request> {
     let mut body = applied.resource.clone();
     let mut members = Vec::new();
-    for (i, v) in &applied.written {
-        let Some(a) = m.attributes.get(*i) else {
+    for (i, v) in applied.written() {
+        let Some(a) = m.attributes.get(i) else {
             continue;
         };
         if a.kind == Some(Kind::Reference) && a.multi {
@@ -403,8 +403,8 @@ pub fn patch_ops(
     let empty = Json::Object(Map::new());
     let current = current.unwrap_or(&empty);
     let mut targets = Vec::new();
-    for (i, new) in &applied.written {
-        let Some(a) = m.attributes.get(*i) else {
+    for (i, new) in applied.written() {
+        let Some(a) = m.attributes.get(i) else {
             continue;
         };
         let (value, flow) = match (a.kind, new) {

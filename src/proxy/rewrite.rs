@@ -212,7 +212,7 @@ pub fn map_resource(
             .apply(body, Mode::Create, opts)
             .map_err(|e| ScimError::bad_request(ScimType::InvalidValue, format!("mapping: {e}")))?;
         let mut out = Json::Object(obj);
-        for (i, v) in applied.written {
+        for (i, v) in applied.into_written() {
             if let Some(a) = t.attributes.get(i) {
                 crate::scim::patch::write_path(
                     &mut out,

@@ -3,6 +3,7 @@
 use super::{burn_for, describe, integer, required_integer, text, text_of};
 use crate::entra::eval::{Args, Interrupt};
 use crate::entra::value::Value;
+use std::borrow::Cow;
 
 /// Null or an empty multi-valued attribute: "absent".
 fn absent(v: &Value) -> bool {
@@ -162,13 +163,21 @@ pub(crate) fn select_unique_value(a: &mut Args<'_, '_>) -> Result<Value, Interru
 }
 
 pub(crate) fn switch(a: &mut Args<'_, '_>) -> Result<Value, Interrupt> {
-    let source = a.value_or_null(0)?;
+    let value = a.value_or_null(0)?;
     // A null source matches the key "" (spec §2 Switch: "if statusFlag is empty ... 0").
-    let source = text_of(a, 0, &source)?.unwrap_or_default();
+    // Strings and booleans, the usual sources, are compared in place, as are literal keys.
+    let source = match &value {
+        Value::String(s) => Cow::Borrowed(s.as_str()),
+        Value::Boolean(b) => Cow::Borrowed(if *b { "True" } else { "False" }),
+        v => Cow::Owned(text_of(a, 0, v)?.unwrap_or_default()),
+    };
     let mut i = 2;
     while i + 1 < a.len() {
-        let key = text(a, i)?.unwrap_or_default();
-        if key == source {
+        let hit = match a.literal(i)? {
+            Some(key) => key == source,
+            None => text(a, i)?.unwrap_or_default() == source,
+        };
+        if hit {
             return a.value_or_null(i + 1);
         }
         i += 2;

@@ -159,8 +159,11 @@ pub(crate) static TABLE: &[Function] = &[
 /// The text of argument `i`; `None` when null (or empty position). Multi-valued and complex
 /// values with more than one element are an error (a single string was expected).
 pub(crate) fn text(a: &mut Args<'_, '_>, i: usize) -> Result<Option<String>, Interrupt> {
-    let v = a.value_or_null(i)?;
-    text_of(a, i, &v)
+    match a.value_or_null(i)? {
+        // `text_of`'s answer for a string, moved instead of copied.
+        Value::String(s) => Ok(Some(s)),
+        v => text_of(a, i, &v),
+    }
 }
 
 /// The text of an already-evaluated argument value.
