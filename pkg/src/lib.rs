@@ -70,6 +70,11 @@ fn json_arg(v: &JsValue, what: &str) -> Result<Json, JsError> {
     from_js(v, what)
 }
 
+/// JSON text handed to a text entry point.
+fn from_text<T: DeserializeOwned>(text: &str, what: &str) -> Result<T, JsError> {
+    serde_json::from_str(text).map_err(|e| JsError::new(&format!("{what}: invalid JSON: {e}")))
+}
+
 /// An options object (`undefined`/`null` = the defaults).
 fn opts<T: DeserializeOwned + Default>(v: &JsValue, what: &str) -> Result<T, JsError> {
     if v.is_undefined() || v.is_null() {
@@ -416,8 +421,7 @@ pub fn evaluate_json(
     inputs: &str,
     #[wasm_bindgen(unchecked_param_type = "EvalOptions | undefined")] options: JsValue,
 ) -> Result<String, JsError> {
-    let list: Vec<Json> = serde_json::from_str(inputs)
-        .map_err(|e| JsError::new(&format!("inputs: invalid JSON array: {e}")))?;
+    let list: Vec<Json> = from_text(inputs, "inputs")?;
     let ev = Eval::from_js(&options)?;
     let out = match CoreExpression::parse(source) {
         Ok(e) => Json::Array(list.iter().map(|i| eval_result(&e, i, &ev)).collect()),
@@ -725,8 +729,7 @@ pub fn filter_json(
     resources: &str,
     #[wasm_bindgen(unchecked_param_type = "FilterOptions | undefined")] options: JsValue,
 ) -> Result<String, JsError> {
-    let input: Json = serde_json::from_str(resources)
-        .map_err(|e| JsError::new(&format!("resources: invalid JSON: {e}")))?;
+    let input: Json = from_text(resources, "resources")?;
     let list = match input.get("Resources") {
         Some(Json::Array(a)) => a.clone(),
         _ => match input {
@@ -880,10 +883,8 @@ pub fn apply_patch_json(
     body: &str,
     #[wasm_bindgen(unchecked_param_type = "PatchOptions | undefined")] options: JsValue,
 ) -> Result<String, JsError> {
-    let resource: Json = serde_json::from_str(resource)
-        .map_err(|e| JsError::new(&format!("resource: invalid JSON: {e}")))?;
-    let body: Json = serde_json::from_str(body)
-        .map_err(|e| JsError::new(&format!("body: invalid JSON: {e}")))?;
+    let resource: Json = from_text(resource, "resource")?;
+    let body: Json = from_text(body, "body")?;
     let compat = patch_compat(&options)?;
     Ok(patch_result(&resource, &body, &compat).to_string())
 }
@@ -1222,8 +1223,7 @@ fn map_json_with(
     sources_json: &str,
     options: &JsValue,
 ) -> Result<String, JsError> {
-    let sources: Vec<Json> = serde_json::from_str(sources_json)
-        .map_err(|e| JsError::new(&format!("sources: invalid JSON array: {e}")))?;
+    let sources: Vec<Json> = from_text(sources_json, "sources")?;
     let (o, ev) = map_options(options)?;
     let mode = mode(&o)?;
     let out = match mapping.compiled(o.object.as_deref()).as_ref() {
