@@ -1019,6 +1019,8 @@ struct MapOptions {
     aad_opt_scim062020: bool,
     #[serde(default)]
     deleted: bool,
+    /// `false`: leave the attribute-by-attribute trace out of `ApplyResult`.
+    steps: Option<bool>,
     #[serde(flatten)]
     eval: JsEvalOptions,
 }
@@ -1037,12 +1039,35 @@ fn mode(o: &MapOptions) -> Result<Mode, JsError> {
         .map_err(|e| JsError::new(&format!("options.mode: {e}")))
 }
 
-fn apply_one(m: &CompiledMapping, source: &Json, mode: Mode, ev: &Eval) -> Json {
-    let r = match ev.with(|o| m.apply(source, mode, o)) {
-        Ok(a) => Ok(json!({"ok": true, "resource": a.resource, "steps": a.steps})),
-        Err(e) => serde_json::to_value(mapping_failure(&e)),
-    };
-    r.unwrap_or(Json::Null)
+/// One `ApplyResult`, serialized straight into the answer's JSON text (no intermediate
+/// `serde_json::Value` copy of the resource and the trace).
+#[derive(Serialize)]
+#[serde(untagged)]
+enum ApplyOut {
+    Applied {
+        ok: bool,
+        resource: Json,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        steps: Option<Vec<scimmap::mapping::Step>>,
+    },
+    Failed(MappingFailure),
+}
+
+fn apply_one(
+    m: &CompiledMapping,
+    source: &Json,
+    o: &MapOptions,
+    ev: &Eval,
+) -> Result<ApplyOut, JsError> {
+    let mode = mode(o)?;
+    Ok(match ev.with(|eval| m.apply(source, mode, eval)) {
+        Ok(a) => ApplyOut::Applied {
+            ok: true,
+            resource: a.resource,
+            steps: o.steps.unwrap_or(true).then_some(a.steps),
+        },
+        Err(e) => ApplyOut::Failed(mapping_failure(&e)),
+    })
 }
 
 fn simulate_one(
@@ -1184,9 +1209,8 @@ impl Mapping {
     ) -> Result<JsValue, JsError> {
         let source = json_arg(&source, "source")?;
         let (o, ev) = map_options(&options)?;
-        let mode = mode(&o)?;
         match self.compiled(o.object.as_deref()).as_ref() {
-            Ok(m) => to_js(&apply_one(m, &source, mode, &ev)),
+            Ok(m) => to_js(&apply_one(m, &source, &o, &ev)?),
             Err(e) => to_js(&mapping_failure(e)),
         }
     }
@@ -1225,12 +1249,17 @@ fn map_json_with(
 ) -> Result<String, JsError> {
     let sources: Vec<Json> = from_text(sources_json, "sources")?;
     let (o, ev) = map_options(options)?;
-    let mode = mode(&o)?;
     let out = match mapping.compiled(o.object.as_deref()).as_ref() {
-        Ok(m) => Json::Array(sources.iter().map(|s| apply_one(m, s, mode, &ev)).collect()),
-        Err(e) => serde_json::to_value(mapping_failure(e)).unwrap_or(Json::Null),
+        Ok(m) => {
+            let list = sources
+                .iter()
+                .map(|s| apply_one(m, s, &o, &ev))
+                .collect::<Result<Vec<_>, _>>()?;
+            serde_json::to_string(&list)
+        }
+        Err(e) => serde_json::to_string(&mapping_failure(e)),
     };
-    Ok(out.to_string())
+    out.map_err(|e| JsError::new(&e.to_string()))
 }
 
 /// Loads a mapping: a preset name (`"webex"`), JSON text, or a parsed Graph schema,

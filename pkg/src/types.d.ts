@@ -197,6 +197,8 @@ export interface MapOptions extends EvalOptions {
   object?: string;
   /** `create` (default): POST, defaults apply. `update`: PATCH. */
   mode?: "create" | "update";
+  /** `false`: no `steps` trace in the result (less to build and convert). Default `true`. */
+  steps?: boolean;
 }
 
 export interface SimulateOptions extends EvalOptions {
@@ -214,7 +216,7 @@ export type Step =
   | { outcome: "sent" | "default"; target: string; value: JsonValue }
   | { outcome: "null" | "ignored" | "createOnly"; target: string };
 
-export type ApplyResult = { ok: true; resource: JsonObject; steps: Step[] } | MappingFailure;
+export type ApplyResult = { ok: true; resource: JsonObject; /** Absent with `steps: false`. */ steps?: Step[] } | MappingFailure;
 
 /** One HTTP request relative to the tenant URL. */
 export interface SimulatedRequest {

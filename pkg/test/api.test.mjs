@@ -182,6 +182,11 @@ test("a Mapping compiles each object mapping once and keeps them apart", () => {
   const g1 = m.apply(group, { now: NOW, object: "Group" });
   const u2 = m.apply(user, { now: NOW, object: "User" });
   assert.deepEqual(u2, u1);
+  // the trace is optional
+  const bare = m.apply(user, { now: NOW, object: "User", steps: false });
+  assert.deepEqual(bare, { ok: true, resource: u1.resource });
+  assert.ok(u1.steps.length > 0);
+  assert.deepEqual(JSON.parse(m.mapJson(JSON.stringify([user]), { now: NOW, steps: false })), [bare]);
   assert.deepEqual(u1, esm.applyMapping("webex", user, { now: NOW, object: "User" }));
   assert.deepEqual(g1, esm.applyMapping("webex", group, { now: NOW, object: "Group" }));
   assert.equal(g1.resource.displayName, "Eng");
