@@ -2,8 +2,8 @@
 //! The npm package `scimmap`: a wasm-bindgen facade over the `scimmap` crate.
 //!
 //! Glue only: values cross the boundary as JSON text (`JSON.stringify` in, `JSON.parse`
-//! out: one native call each way instead of one boundary call per property), byte spans become UTF-16 offsets with 1-based line/column (what JS editors index by), and
-//! failures on user input come back as `{ ok: false, … }` values, since the playground
+//! out: one native call each way instead of one boundary call per property), byte spans
+//! become UTF-16 offsets with 1-based line/column (what JS editors index by), and failures on user input come back as `{ ok: false, … }` values, since the playground
 //! parses on every keystroke. Only malformed arguments (wrong JS types) throw.
 //! Every behaviour lives in the core crate; the TypeScript shapes are in `types.d.ts`.
 
@@ -48,7 +48,7 @@ fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue, JsError> {
 
 /// Through `JSON.stringify`: V8 serializes the whole value natively, then one
 /// `serde_json` parse; per-property conversion (serde-wasm-bindgen) costs one boundary
-/// call per property and was 3–5× slower for a 30-attribute user. A `Date` becomes its
+/// call per property and was several times slower for a 30-attribute user. A `Date` becomes its
 /// ISO 8601 text, which is what every option that takes one (`now`) accepts.
 fn from_js<T: DeserializeOwned>(v: &JsValue, what: &str) -> Result<T, JsError> {
     let text = js_sys::JSON::stringify(v)
