@@ -3,8 +3,9 @@
 //!
 //! Glue only: values cross the boundary as JSON text (`JSON.stringify` in, `JSON.parse`
 //! out: one native call each way instead of one boundary call per property), byte spans
-//! become UTF-16 offsets with 1-based line/column (what JS editors index by), and failures on user input come back as `{ ok: false, … }` values, since the playground
-//! parses on every keystroke. Only malformed arguments (wrong JS types) throw.
+//! become UTF-16 offsets with 1-based line/column (what JS editors index by), and failures
+//! on user input come back as `{ ok: false, … }` values, since the playground parses on
+//! every keystroke. Only malformed arguments (wrong JS types) throw.
 //! Every behaviour lives in the core crate; the TypeScript shapes are in `types.d.ts`.
 
 use scimmap::entra::{self, EvalOptions, Expression as CoreExpression, Outcome};
