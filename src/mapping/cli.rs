@@ -85,17 +85,7 @@ fn load(a: &Args, read: Reader<'_>) -> Result<Mapping, Output> {
     match (&a.schema, &a.preset) {
         (Some(_), Some(_)) => Err(usage("give either --schema or --preset, not both")),
         (None, None) => Err(usage("give --schema FILE or --preset NAME")),
-        (None, Some(p)) => match presets::find(p) {
-            None => Err(usage(format!(
-                "unknown preset `{p}` (built-in: {})",
-                PRESETS
-                    .iter()
-                    .map(|p| p.name)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))),
-            Some(p) => p.load().map_err(usage),
-        },
+        (None, Some(p)) => presets::load(p).map_err(usage),
         (Some(f), None) => {
             let text = read(f).map_err(usage)?;
             Mapping::from_str_json(&text).map_err(|e| usage(format!("{f}: {e}")))

@@ -41,6 +41,24 @@ pub fn find(name: &str) -> Option<&'static Preset> {
     PRESETS.iter().find(|p| p.name.eq_ignore_ascii_case(name))
 }
 
+/// Loads a built-in preset by name (case-insensitive).
+///
+/// # Errors
+/// No preset has that name (the message lists the built-in ones), or its file is malformed.
+pub fn load(name: &str) -> Result<Mapping, String> {
+    match find(name) {
+        Some(p) => p.load(),
+        None => Err(format!(
+            "unknown preset `{name}` (built-in: {})",
+            PRESETS
+                .iter()
+                .map(|p| p.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
 impl Preset {
     /// Loads the preset.
     ///

@@ -101,7 +101,7 @@ fn endpoint(m: &CompiledMapping) -> &'static str {
 
 /// Percent-encodes a query value (RFC 3986 unreserved characters stay).
 pub fn url_encode(s: &str) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
             out.push(char::from(b));
