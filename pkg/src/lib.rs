@@ -618,10 +618,6 @@ impl Serialize for Tree<'_> {
     }
 }
 
-fn scim_error(e: &ScimError) -> Json {
-    e.to_json()
-}
-
 #[derive(Serialize)]
 struct ScimFailed {
     ok: bool,
@@ -629,14 +625,19 @@ struct ScimFailed {
     diagnostics: Vec<JsDiagnostic>,
 }
 
+/// A failure with the RFC 7644 §3.12 error body and no source diagnostics.
+fn scim_failure(e: &ScimError) -> ScimFailed {
+    ScimFailed {
+        ok: false,
+        error: e.to_json(),
+        diagnostics: Vec::new(),
+    }
+}
+
 fn match_result(f: &CoreFilter, resource: &Json) -> Json {
     let r = match f.matches(resource, Schemas::shared_core()) {
         Ok(m) => Ok(json!({"ok": true, "matches": m})),
-        Err(e) => serde_json::to_value(ScimFailed {
-            ok: false,
-            error: scim_error(&e),
-            diagnostics: Vec::new(),
-        }),
+        Err(e) => serde_json::to_value(scim_failure(&e)),
     };
     r.unwrap_or(Json::Null)
 }
@@ -644,7 +645,7 @@ fn match_result(f: &CoreFilter, resource: &Json) -> Json {
 fn filter_parse_failure(source: &str, e: &ParseError) -> ScimFailed {
     ScimFailed {
         ok: false,
-        error: scim_error(&ScimError::invalid_filter(source, e)),
+        error: ScimError::invalid_filter(source, e).to_json(),
         diagnostics: diagnostics(source, &e.diagnostics),
     }
 }
@@ -731,17 +732,16 @@ pub fn filter_json(
     #[wasm_bindgen(unchecked_param_type = "FilterOptions | undefined")] options: JsValue,
 ) -> Result<String, JsError> {
     let input: Json = from_text(resources, "resources")?;
-    let list = match input.get("Resources") {
-        Some(Json::Array(a)) => a.clone(),
-        _ => match input {
-            Json::Array(a) => a,
-            _ => {
-                return Err(JsError::new(
-                    "resources: expected an array or a ListResponse",
-                ))
-            }
+    // The resources are moved out of the parsed input, not copied.
+    let list = match input {
+        Json::Object(mut o) => match o.swap_remove("Resources") {
+            Some(Json::Array(a)) => Some(a),
+            _ => None,
         },
-    };
+        Json::Array(a) => Some(a),
+        _ => None,
+    }
+    .ok_or_else(|| JsError::new("resources: expected an array or a ListResponse"))?;
     let f = match parse_filter_with(filter, options)? {
         Ok(f) => f,
         Err(e) => {
@@ -755,16 +755,21 @@ pub fn filter_json(
             Ok(true) => out.push(r),
             Ok(false) => {}
             Err(e) => {
-                let failure = ScimFailed {
-                    ok: false,
-                    error: scim_error(&e),
-                    diagnostics: Vec::new(),
-                };
+                let failure = scim_failure(&e);
                 return Ok(serde_json::to_string(&failure).unwrap_or_default());
             }
         }
     }
-    Ok(json!({"ok": true, "resources": out}).to_string())
+    #[derive(Serialize)]
+    struct Matched {
+        ok: bool,
+        resources: Vec<Json>,
+    }
+    serde_json::to_string(&Matched {
+        ok: true,
+        resources: out,
+    })
+    .map_err(|e| JsError::new(&e.to_string()))
 }
 
 /// Canonical text of a filter.
@@ -853,11 +858,7 @@ fn patch_compat(options: &JsValue) -> Result<Compat, JsError> {
 fn patch_result(resource: &Json, body: &Json, compat: &Compat) -> Json {
     let r = match scim::apply_patch(resource, body, Schemas::shared_core(), compat) {
         Ok(r) => Ok(json!({"ok": true, "resource": r})),
-        Err(e) => serde_json::to_value(ScimFailed {
-            ok: false,
-            error: scim_error(&e),
-            diagnostics: Vec::new(),
-        }),
+        Err(e) => serde_json::to_value(scim_failure(&e)),
     };
     r.unwrap_or(Json::Null)
 }
@@ -994,17 +995,7 @@ fn load(input: JsValue) -> Result<Result<CoreMapping, MappingFailure>, JsError> 
         if s.trim_start().starts_with('{') {
             return Ok(CoreMapping::from_str_json(&s).map_err(message_failure));
         }
-        return Ok(match presets::find(s.trim()) {
-            Some(p) => p.load().map_err(message_failure),
-            None => Err(message_failure(format!(
-                "unknown preset `{s}` (built-in: {})",
-                PRESETS
-                    .iter()
-                    .map(|p| p.name)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))),
-        });
+        return Ok(presets::load(s.trim()).map_err(message_failure));
     }
     let json: Json = from_js(&input, "mapping")?;
     Ok(CoreMapping::from_json(&json).map_err(message_failure))
