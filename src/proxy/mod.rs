@@ -27,7 +27,7 @@ pub mod rewrite;
 
 pub use config::{Config, ConfigError, LogLevel};
 pub use http::{FetchOutcome, Request, Response, UpstreamRequest};
-pub use pipeline::{Pending, Proxy, Step};
+pub use pipeline::{unserved, Pending, Proxy, Step, Unserved};
 
 /// The SCIM endpoint a request addresses (RFC 7644 §3.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +81,69 @@ pub struct Route {
     pub rest: String,
 }
 
+/// What a request path addresses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A SCIM endpoint.
+    Scim(Route),
+    /// `/health` or `/t/{tenant}/health`.
+    Health {
+        /// `Some` for a tenant's health.
+        tenant: Option<String>,
+    },
+    /// Anything else (the playground, or a 404).
+    Other,
+}
+
+/// A tenant name: 1–64 ASCII letters, digits, `-` or `_` (it is a KV key's suffix).
+fn valid_tenant(t: &str) -> bool {
+    !t.is_empty()
+        && t.len() <= 64
+        && t.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// The tenant a path names, if it names a valid one.
+pub fn tenant_of(path: &str) -> Option<String> {
+    let (t, _) = path.strip_prefix("/t/")?.split_once('/')?;
+    valid_tenant(t).then(|| t.to_string())
+}
+
+/// Splits a request path into tenant and endpoint.
+///
+/// ```
+/// use scimmap::proxy::{target, Target};
+/// assert_eq!(target("/t/acme/health"), Target::Health { tenant: Some("acme".into()) });
+/// assert_eq!(target("/t/a%20b/scim/v2/Users"), Target::Other);
+/// ```
+pub fn target(path: &str) -> Target {
+    let (tenant, after) = match path.strip_prefix("/t/") {
+        Some(rest) => match rest.split_once('/') {
+            Some((t, after)) if valid_tenant(t) => (Some(t.to_string()), format!("/{after}")),
+            _ => return Target::Other,
+        },
+        None => (None, path.to_string()),
+    };
+    if after == "/health" {
+        return Target::Health { tenant };
+    }
+    let Some(rest) = after.strip_prefix("/scim/v2") else {
+        return Target::Other;
+    };
+    if !(rest.is_empty() || rest.starts_with('/')) {
+        return Target::Other;
+    }
+    let prefix_len = path.len() - rest.len();
+    match path.get(..prefix_len) {
+        Some(prefix) => Target::Scim(Route {
+            tenant,
+            prefix: prefix.to_string(),
+            rest: rest.to_string(),
+        }),
+        None => Target::Other,
+    }
+}
+
 /// Splits a request path into tenant, prefix and SCIM path; `None` when it is not a SCIM
 /// path of this proxy.
 ///
@@ -90,30 +153,10 @@ pub struct Route {
 /// assert!(scimmap::proxy::route("/playground/").is_none());
 /// ```
 pub fn route(path: &str) -> Option<Route> {
-    let (tenant, after) = match path.strip_prefix("/t/") {
-        Some(rest) => {
-            let (t, after) = rest.split_once('/')?;
-            let ok = !t.is_empty()
-                && t.len() <= 64
-                && t.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-            if !ok {
-                return None;
-            }
-            (Some(t.to_string()), format!("/{after}"))
-        }
-        None => (None, path.to_string()),
-    };
-    let rest = after.strip_prefix("/scim/v2")?;
-    if !(rest.is_empty() || rest.starts_with('/')) {
-        return None;
+    match target(path) {
+        Target::Scim(r) => Some(r),
+        _ => None,
     }
-    let prefix_len = path.len() - rest.len();
-    Some(Route {
-        tenant,
-        prefix: path.get(..prefix_len)?.to_string(),
-        rest: rest.to_string(),
-    })
 }
 
 #[cfg(test)]
@@ -131,5 +174,10 @@ mod tests {
         assert!(route("/t/a b/scim/v2/Users").is_none());
         assert!(route("/scim/v2x").is_none());
         assert!(route("/").is_none());
+        assert_eq!(target("/health"), Target::Health { tenant: None });
+        assert_eq!(target("/t//health"), Target::Other);
+        assert_eq!(target("/healthz"), Target::Other);
+        assert_eq!(tenant_of("/t/acme/scim/v2"), Some("acme".into()));
+        assert_eq!(tenant_of("/t/a b/x"), None);
     }
 }

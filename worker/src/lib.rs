@@ -4,7 +4,7 @@
 //! decision lives in the pipeline, which is tested natively.
 
 use futures_util::future::{select, Either};
-use scimmap::proxy::{self, Config, ConfigError, FetchOutcome, Proxy, Step, UpstreamRequest};
+use scimmap::proxy::{self, ConfigError, FetchOutcome, Proxy, Step, Unserved, UpstreamRequest};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -35,80 +35,70 @@ fn secret(env: &Env, name: &str) -> Option<String> {
         .ok()
 }
 
-/// `Ok(None)`: the tenant has no config (404, not a configuration fault).
-async fn config_text(
-    env: &Env,
-    tenant: Option<&str>,
-) -> std::result::Result<Option<String>, String> {
+/// Where a tenant's config comes from, and what went wrong reading it.
+enum ConfigText {
+    Found(String),
+    /// The tenant has no config (404, not a configuration fault).
+    UnknownTenant,
+    /// The single-app variable is missing: the deployment itself is incomplete.
+    Missing(&'static str),
+    /// The tenant store could not be read (503, worth retrying).
+    StoreUnavailable(String),
+}
+
+async fn config_text(env: &Env, tenant: Option<&str>) -> ConfigText {
     match tenant {
-        None => env
-            .var("SCIMMAP_CONFIG")
-            .map(|v| Some(v.to_string()))
-            .map_err(|_| "the SCIMMAP_CONFIG variable is not set".to_string()),
+        None => match env.var("SCIMMAP_CONFIG") {
+            Ok(v) => ConfigText::Found(v.to_string()),
+            Err(_) => ConfigText::Missing("the SCIMMAP_CONFIG variable is not set"),
+        },
         Some(t) => {
-            let kv = env
-                .kv("SCIMMAP_TENANTS")
-                .map_err(|_| "no SCIMMAP_TENANTS KV namespace is bound".to_string())?;
-            kv.get(&format!("tenant:{t}"))
-                .text()
-                .await
-                .map_err(|e| format!("KV read failed: {e}"))
+            let Ok(kv) = env.kv("SCIMMAP_TENANTS") else {
+                return ConfigText::Missing("no SCIMMAP_TENANTS KV namespace is bound");
+            };
+            match kv.get(&format!("tenant:{t}")).text().await {
+                Ok(Some(text)) => ConfigText::Found(text),
+                Ok(None) => ConfigText::UnknownTenant,
+                Err(e) => ConfigText::StoreUnavailable(format!("KV read failed: {e}")),
+            }
         }
+    }
+}
+
+/// Not SCIM: the playground's static assets under /playground, when deployed with them
+/// (`[assets]` in wrangler.toml); without them the proxy still works.
+async fn playground(url: &Url, env: &Env) -> Option<Result<Response>> {
+    let rest = url
+        .path()
+        .strip_prefix("/playground")
+        .filter(|r| r.is_empty() || r.starts_with('/'))?;
+    let assets = env.assets("ASSETS").ok()?;
+    let mut u = url.clone();
+    Some(if rest.is_empty() {
+        // The page uses relative URLs, so it must be addressed as a folder.
+        u.set_path("/playground/");
+        Response::redirect(u)
+    } else {
+        u.set_path(rest);
+        assets.fetch(u.to_string(), None).await
+    })
+}
+
+fn log_and_respond(step: Step) -> Result<Response> {
+    match step {
+        Step::Respond(r, line) => {
+            if let Some(line) = line {
+                console_log!("{line}");
+            }
+            respond(r)
+        }
+        Step::Fetch(..) => Response::error("proxy pipeline did not finish", 502),
     }
 }
 
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let url = req.url()?;
-    let Some(rt) = proxy::route(url.path()) else {
-        // Not SCIM: the playground's static assets under /playground, when deployed
-        // with them (`[assets]` in wrangler.toml); without them the proxy still works.
-        let path = url.path();
-        let asset = path
-            .strip_prefix("/playground")
-            .filter(|r| r.is_empty() || r.starts_with('/'));
-        return match (asset, env.assets("ASSETS")) {
-            // The page uses relative URLs, so it must be addressed as a folder.
-            (Some(""), Ok(_)) => {
-                let mut u = url.clone();
-                u.set_path("/playground/");
-                Response::redirect(u)
-            }
-            (Some(rest), Ok(assets)) => {
-                let mut u = url.clone();
-                u.set_path(rest);
-                assets.fetch(u.to_string(), None).await
-            }
-            _ => Response::error("not found", 404),
-        };
-    };
-    let key = rt.tenant.clone().unwrap_or_default();
-    let text = match config_text(&env, rt.tenant.as_deref()).await {
-        Ok(None) => {
-            let e = scimmap::scim::ScimError {
-                status: 404,
-                scim_type: None,
-                detail: "unknown tenant".into(),
-            };
-            return respond(proxy::Response {
-                status: 404,
-                headers: vec![("Content-Type".into(), "application/scim+json".into())],
-                body: e.to_json().to_string().into_bytes(),
-            });
-        }
-        Ok(Some(t)) => Ok(t),
-        Err(e) => Err(e),
-    };
-    let current = PROXIES.with(|m| m.borrow().get(&key).map(|(t, _)| Ok(t) == text.as_ref()));
-    if current != Some(true) {
-        let cfg = match &text {
-            Ok(t) => Config::from_json_text(t, &|n| secret(&env, n)),
-            Err(e) => Err(ConfigError(e.clone())),
-        };
-        let t = text.clone().unwrap_or_default();
-        PROXIES.with(|m| m.borrow_mut().insert(key.clone(), (t, Proxy::new(cfg))));
-    }
-
     let n = COUNTER.with(|c| {
         c.set(c.get() + 1);
         c.get()
@@ -117,27 +107,61 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .headers()
         .get("cf-ray")?
         .unwrap_or_else(|| format!("{:x}-{n}", now_ms()));
-    let preq = proxy::Request {
+    let mut preq = proxy::Request {
         method: req.method().to_string(),
         url: url.to_string(),
         headers: req.headers().entries().collect(),
-        body: req.bytes().await.unwrap_or_default(),
+        body: Vec::new(),
         request_id,
     };
-    let mut step = with_proxy(&key, |p| p.handle(preq, now_ms()));
+    let tenant = match proxy::target(url.path()) {
+        proxy::Target::Scim(rt) => rt.tenant,
+        proxy::Target::Health { tenant } => tenant,
+        proxy::Target::Other => {
+            if let Some(r) = playground(&url, &env).await {
+                return r;
+            }
+            return log_and_respond(proxy::unserved(&preq, Unserved::NotFound, now_ms()));
+        }
+    };
+    let key = tenant.clone().unwrap_or_default();
+    let text = match config_text(&env, tenant.as_deref()).await {
+        ConfigText::Found(t) => Ok(t),
+        ConfigText::UnknownTenant => {
+            return log_and_respond(proxy::unserved(&preq, Unserved::UnknownTenant, now_ms()))
+        }
+        ConfigText::StoreUnavailable(e) => {
+            console_error!("{e}");
+            return log_and_respond(proxy::unserved(&preq, Unserved::StoreUnavailable, now_ms()));
+        }
+        ConfigText::Missing(e) => Err(e),
+    };
+    let current = PROXIES.with(|m| {
+        m.borrow()
+            .get(&key)
+            .map(|(t, _)| text.as_deref() == Ok(t.as_str()))
+    });
+    if current != Some(true) {
+        let proxy = match &text {
+            Ok(t) => Proxy::from_config_text(t, &|n| secret(&env, n)),
+            Err(e) => Proxy::new(Err(ConfigError((*e).to_string()))),
+        };
+        let t = text.unwrap_or_default();
+        PROXIES.with(|m| m.borrow_mut().insert(key.clone(), (t, proxy)));
+    }
+
+    preq.body = req.bytes().await.unwrap_or_default();
+    let Some(mut step) = with_proxy(&key, |p| p.handle(preq, now_ms())) else {
+        return Response::error("proxy pipeline lost its config", 500);
+    };
     for _ in 0..MAX_FETCHES {
-        match step {
-            None => break,
-            Some(Step::Respond(r, log)) => {
-                if let Some(line) = log {
-                    console_log!("{line}");
-                }
-                return respond(r);
-            }
-            Some(Step::Fetch(up, pending)) => {
-                let outcome = send(up).await;
-                step = with_proxy(&key, |p| p.resume(pending, outcome, now_ms()));
-            }
+        let Step::Fetch(up, pending) = step else {
+            return log_and_respond(step);
+        };
+        let outcome = send(up).await;
+        match with_proxy(&key, |p| p.resume(pending, outcome, now_ms())) {
+            Some(next) => step = next,
+            None => return Response::error("proxy pipeline lost its config", 500),
         }
     }
     Response::error("proxy pipeline did not finish", 502)

@@ -1,6 +1,7 @@
 use super::*;
 use crate::proxy::config::Config;
-use serde_json::json;
+use crate::scim::Schemas;
+use serde_json::{json, Value as Json};
 
 const UP: &str = "http://app.local/v2";
 const EDGE: &str = "https://edge.example/scim/v2";
@@ -89,18 +90,264 @@ fn auth_is_required() {
 }
 
 #[test]
-fn invalid_config_fails_loudly_per_request() {
-    let mut p = Proxy::new(Config::from_json(
-        &json!({"upstream": {"url": "nope"}}),
-        &secrets,
-    ));
-    let (resp, log) = respond(p.handle(req("GET", "/Users", None), 0));
+fn invalid_config_is_described_only_to_its_admins() {
+    let text = r#"{"upstream": {"url": "nope"}, "inbound": {"tokens": ["IN"]}}"#;
+    let mut p = Proxy::from_config_text(text, &secrets);
+    let mut anon = req("GET", "/Users", None);
+    anon.headers.clear();
+    let (resp, log) = respond(p.handle(anon, 0));
+    assert_eq!(resp.status, 500);
+    let detail = body(&resp)["detail"].as_str().unwrap().to_string();
+    assert!(
+        !detail.contains("upstream.url") && !detail.contains("nope"),
+        "{detail}"
+    );
+    assert!(log["fault"].as_str().unwrap().contains("upstream.url"));
+    assert_eq!(log["reason"], "misconfigured");
+    let (resp, _) = respond(p.handle(req("GET", "/Users", None), 0));
     assert_eq!(resp.status, 500);
     assert!(body(&resp)["detail"]
         .as_str()
         .unwrap()
         .contains("upstream.url"));
-    assert!(log["fault"].as_str().unwrap().contains("upstream.url"));
+    // A secret that is not set is not named to strangers either.
+    let text = r#"{"upstream": {"url": "http://x"}, "inbound": {"tokens": ["MISSING_SECRET"]}}"#;
+    let mut p = Proxy::from_config_text(text, &secrets);
+    let (resp, _) = respond(p.handle(req("GET", "/Users", None), 0));
+    assert_eq!(resp.status, 500);
+    assert!(!String::from_utf8_lossy(&resp.body).contains("MISSING_SECRET"));
+}
+
+#[test]
+fn health_says_ok_or_not_and_details_only_to_admins() {
+    let mut p = proxy_with(json!({}));
+    let anon = Request::new("GET", "https://edge.example/health");
+    let (resp, _) = respond(p.handle(anon, 0));
+    assert_eq!((resp.status, body(&resp)), (200, json!({"status": "ok"})));
+    let text =
+        r#"{"upstream": {"url": "http://x"}, "inbound": {"tokens": ["IN"]}, "preset": "nope"}"#;
+    let mut p = Proxy::from_config_text(text, &secrets);
+    let (resp, log) =
+        respond(p.handle(Request::new("GET", "https://edge.example/t/acme/health"), 0));
+    assert_eq!(resp.status, 500);
+    assert!(!String::from_utf8_lossy(&resp.body).contains("nope"));
+    assert_eq!(log["tenant"], "acme");
+    let admin = Request::new("GET", "https://edge.example/t/acme/health")
+        .header("Authorization", "Bearer in-token");
+    let (resp, _) = respond(p.handle(admin, 0));
+    assert!(String::from_utf8_lossy(&resp.body).contains("nope"));
+}
+
+#[test]
+fn unsafe_ids_are_never_forwarded() {
+    let mut p = proxy_with(json!({}));
+    for id in [
+        "..%2f..%2fGroups",
+        "a%2Fb",
+        "a%5Cb",
+        "%2e%2e",
+        "..",
+        "a%252fb",
+        "%00",
+        "x%3Fy",
+    ] {
+        for m in ["GET", "DELETE", "PATCH", "PUT"] {
+            let body = (m == "PATCH" || m == "PUT").then(|| json!({"Operations": []}));
+            let (resp, log) = respond(p.handle(req(m, &format!("/Users/{id}"), body), 0));
+            assert_eq!(resp.status, 404, "{m} {id}");
+            assert_eq!(body_of(&resp)["schemas"][0], crate::scim::error::ERROR_URN);
+            assert_eq!(log["reason"], "unsafe-id", "{m} {id}");
+        }
+    }
+    // An id with a space or a colon is fine, and goes upstream encoded.
+    let (up, _) = fetch(p.handle(req("GET", "/Users/a%20b:c", None), 0));
+    assert_eq!(up.url, format!("{UP}/Users/a%20b%3Ac"));
+}
+
+fn body_of(r: &Response) -> Json {
+    body(r)
+}
+
+#[test]
+fn unserved_requests_get_scim_errors_and_log_lines() {
+    for (url, why, status, reason) in [
+        (
+            "https://e/t/a%20b/scim/v2/Users",
+            Unserved::NotFound,
+            404,
+            "unknown-path",
+        ),
+        (
+            "https://e/t/nobody/scim/v2/Users",
+            Unserved::UnknownTenant,
+            404,
+            "unknown-tenant",
+        ),
+        (
+            "https://e/t/acme/scim/v2/Users",
+            Unserved::StoreUnavailable,
+            503,
+            "config-store-unavailable",
+        ),
+    ] {
+        let (resp, log) = respond(unserved(&Request::new("GET", url), why, 0));
+        assert_eq!(resp.status, status);
+        assert_eq!(body(&resp)["schemas"][0], crate::scim::error::ERROR_URN);
+        assert_eq!(body(&resp)["status"], status.to_string());
+        assert_eq!(log["reason"], reason);
+        assert_eq!(resp.get_header("Retry-After").is_some(), status == 503);
+    }
+    let mut p = proxy_with(json!({}));
+    let (resp, log) = respond(p.handle(Request::new("GET", "https://e/t//scim/v2/Users"), 0));
+    assert_eq!(resp.status, 404);
+    assert_eq!(log["reason"], "unknown-path");
+}
+
+fn rate_limited() -> FetchOutcome {
+    FetchOutcome::Response(Response {
+        status: 429,
+        headers: vec![("Retry-After".into(), "7".into())],
+        body: serde_json::to_vec(&json!({"schemas": [crate::scim::error::ERROR_URN], "status": "429", "detail": "slow down"})).unwrap(),
+    })
+}
+
+#[test]
+fn app_429_keeps_its_retry_after_on_every_path() {
+    let mut p = proxy_with(json!({"preset": "webex"}));
+    let patch = |path: &str| {
+        json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "Replace", "path": path, "value": "x"}]})
+    };
+    let requests = [
+        req("POST", "/Users", Some(json!({"userName": "a"}))),
+        req("PATCH", "/Users/1", Some(patch("title"))),
+        req("PATCH", "/Users/1", Some(patch("name.familyName"))),
+    ];
+    for r in requests {
+        let (_, pend) = fetch(p.handle(r, 0));
+        let (resp, log) = respond(p.resume(pend, rate_limited(), 0));
+        assert_eq!(resp.status, 429);
+        assert_eq!(resp.get_header("Retry-After"), Some("7"));
+        assert_eq!(log["upstreamStatus"], 429);
+    }
+    // The read-modify-write that failed names what it meant to change (client names).
+    let (_, pend) = fetch(p.handle(req("PATCH", "/Users/1", Some(patch("name.familyName"))), 0));
+    let (_, log) = respond(p.resume(pend, rate_limited(), 0));
+    assert_eq!(log["changed"], json!(["name.familyName"]));
+    assert_eq!(log["action"], "read-modify-write");
+}
+
+#[test]
+fn read_modify_write_gives_up_with_412_and_retry_after() {
+    let mut p = proxy_with(json!({"preset": "webex"}));
+    let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "Replace", "path": "name.familyName", "value": "Byron"}]});
+    let current = json!({"id": "5", "userName": "ada", "name": {"givenName": "Ada", "familyName": "L"}, "meta": {"version": "W/\"3\""}});
+    let (_, mut pend) = fetch(p.handle(req("PATCH", "/Users/5", Some(patch)), 0));
+    for _ in 0..2 {
+        let (up, next) = fetch(p.resume(pend, up_resp(200, current.clone()), 0));
+        assert_eq!(up.method, "PATCH");
+        let step = p.resume(next, up_resp(412, json!({"status": "412"})), 0);
+        match step {
+            Step::Fetch(_, next) => pend = next,
+            Step::Respond(resp, log) => {
+                assert_eq!(resp.status, 412);
+                assert_eq!(resp.get_header("Retry-After"), Some("1"));
+                assert!(log.unwrap().contains("kept changing"));
+                return;
+            }
+        }
+    }
+    panic!("the proxy retried more than once");
+}
+
+#[test]
+fn lost_answers_say_what_may_have_happened() {
+    let mut p = proxy_with(json!({}));
+    let (_, pend) = fetch(p.handle(req("POST", "/Users", Some(json!({"userName": "a"}))), 0));
+    let (resp, _) = respond(p.resume(pend, FetchOutcome::Unreachable("reset".into()), 0));
+    assert_eq!(resp.status, 502);
+    assert!(body(&resp)["detail"]
+        .as_str()
+        .unwrap()
+        .contains("may have applied"));
+    let (_, pend) = fetch(p.handle(req("GET", "/Users", None), 0));
+    let (resp, _) = respond(p.resume(pend, FetchOutcome::Timeout, 0));
+    assert_eq!(resp.status, 504);
+    assert!(body(&resp)["detail"]
+        .as_str()
+        .unwrap()
+        .contains("nothing was changed"));
+}
+
+#[test]
+fn log_lines_carry_id_app_error_reason_and_drift() {
+    let mut p = proxy_with(json!({}));
+    let user = json!({"userName": "ada", "title": "CEO", "active": "True"});
+    let (_, pend) = fetch(p.handle(req("POST", "/Users", Some(user.clone())), 0));
+    let stored = json!({"id": "n1", "userName": "ada", "active": true});
+    let (resp, log) = respond(p.resume(pend, up_resp(201, stored), 0));
+    assert_eq!(resp.status, 201);
+    assert_eq!(log["id"], "n1");
+    assert_eq!(log["drift"], json!(["title"]));
+    assert_eq!(log["driftCount"], 1);
+    assert!(!log.to_string().contains("CEO"));
+    let (_, pend) = fetch(p.handle(req("POST", "/Users", Some(user)), 0));
+    let dup = json!({"schemas": [crate::scim::error::ERROR_URN], "status": "409", "scimType": "uniqueness", "detail": "ada exists"});
+    let (_, log) = respond(p.resume(pend, up_resp(409, dup), 0));
+    assert_eq!(
+        (
+            log["upstreamStatus"].clone(),
+            log["upstreamScimType"].clone()
+        ),
+        (json!(409), json!("uniqueness"))
+    );
+    assert!(!log.to_string().contains("ada"));
+    let (resp, log) = respond(p.handle(req("GET", "/Users?filter=userName%20eq", None), 0));
+    assert_eq!(resp.status, 400);
+    assert_eq!(log["reason"], "untranslatable-filter");
+}
+
+#[test]
+fn writes_to_computed_attributes_are_logged_as_ignored() {
+    let mut p = proxy_with(
+        json!({"resources": {"User": {"transforms": {"nickName": "Join(\".\", [name.givenName], [name.familyName])"}}}}),
+    );
+    let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "Replace", "path": "nickName", "value": "x"}]});
+    let (_, pend) = fetch(p.handle(req("PATCH", "/Users/1", Some(patch)), 0));
+    let current =
+        json!({"id": "1", "name": {"givenName": "A", "familyName": "B"}, "nickName": "A.B"});
+    let (resp, log) = respond(p.resume(pend, up_resp(200, current), 0));
+    assert_eq!(resp.status, 204);
+    assert_eq!(log["action"], "no-op");
+    assert_eq!(
+        log["ignored"],
+        json!([{"attribute": "nickName", "reason": "computed"}])
+    );
+}
+
+#[test]
+fn app_links_at_another_host_point_at_the_proxy() {
+    let mut p = proxy_with(json!({}));
+    let (_, pend) = fetch(p.handle(req("POST", "/Users", Some(json!({"userName": "a"}))), 0));
+    let created = FetchOutcome::Response(Response {
+        status: 201,
+        headers: vec![(
+            "Location".into(),
+            "https://app.internal.example:8443/v2/Users/9".into(),
+        )],
+        body: serde_json::to_vec(&json!({"id": "9", "userName": "a",
+            "meta": {"location": "https://app.internal.example:8443/v2/Users/9"}}))
+        .unwrap(),
+    });
+    let (resp, _) = respond(p.resume(pend, created, 0));
+    assert_eq!(
+        resp.get_header("Location"),
+        Some(format!("{EDGE}/Users/9").as_str())
+    );
+    assert_eq!(body(&resp)["meta"]["location"], format!("{EDGE}/Users/9"));
+    assert!(!String::from_utf8_lossy(&resp.body).contains("internal"));
 }
 
 #[test]
