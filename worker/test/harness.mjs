@@ -92,7 +92,7 @@ function run(cmd, args, what) {
 
 /** Tenants into the local KV namespace SCIMMAP_TENANTS, in one `wrangler kv bulk put`. */
 export async function seedTenants(persist, tenants) {
-  const file = join(persist, '..', `tenants-${Date.now()}.json`);
+  const file = join(dirname(persist), `tenants-${Date.now()}.json`);
   const entries = Object.entries(tenants).map(([name, cfg]) => ({ key: `tenant:${name}`, value: JSON.stringify(cfg) }));
   writeFileSync(file, JSON.stringify(entries));
   await run(WRANGLER, ['kv', 'bulk', 'put', file, '--binding', 'SCIMMAP_TENANTS', '--local', '--persist-to', persist,
@@ -140,8 +140,6 @@ export function startWorker({ port, envFile, persist, config }) {
 }
 
 // ---- the fault gate ------------------------------------------------------------
-
-const GATE_MODES = ['pass', 'reset', '500', 'garbage', 'slow', '429', 'etag412', 'drift', 'foreignhost', 'sent-then-reset'];
 
 function scimError(status, detail) {
   return JSON.stringify({ schemas: [ERROR_URN], status: String(status), detail });
@@ -232,7 +230,7 @@ export async function startGate(port, upstreamPort) {
   // closed under it (the keep-alive race would surface as a spurious 502).
   gate.server.keepAliveTimeout = 120_000;
   gate.setMode = (m) => {
-    if (!GATE_MODES.includes(m)) throw new Error(`unknown gate mode ${m}`);
+    if (!Object.hasOwn(modes, m)) throw new Error(`unknown gate mode ${m}`);
     gate.mode = m;
   };
   /** Runs `fn` with the gate in `m`, then back to `pass` (also when `fn` throws). */

@@ -271,8 +271,9 @@ test('item 3: a write to a computed attribute is answered 2xx, not applied, and 
 test("item 4: the app's 429 reaches the client with its Retry-After; a proxy-made 412 has one", async () => {
   const g = await createUser(generic);
   const c = await createUser(custom);
+  const refusedName = `prod-${randomUUID()}`;
   await gate.during('429', async () => {
-    const post = await generic('POST', '/Users', { schemas: [USER_URN], userName: `prod-${randomUUID()}` });
+    const post = await generic('POST', '/Users', { schemas: [USER_URN], userName: refusedName });
     const direct = await generic('PATCH', `/Users/${g.id}`, patchOp({ op: 'Replace', path: 'displayName', value: 'D' }));
     const rmw = await custom('PATCH', `/Users/${c.id}`, patchOp({ op: 'Replace', path: 'name.familyName', value: 'Other' }));
     for (const [what, r] of [['POST', post], ['direct PATCH', direct], ['read-modify-write PATCH', rmw]]) {
@@ -281,6 +282,9 @@ test("item 4: the app's 429 reaches the client with its Retry-After; a proxy-mad
       isScimError(r, 429);
     }
   });
+  assert.equal((await storedByUserName(refusedName)).totalResults, 0, 'POST: nothing created');
+  assert.equal((await stored(g.id)).displayName, undefined, 'direct PATCH: nothing written');
+  assert.equal((await stored(c.id)).name.familyName, 'Family', 'read-modify-write PATCH: nothing written');
   const mark = gate.requests.length;
   const r = await gate.during('etag412', () => custom('PATCH', `/Users/${c.id}`, patchOp({ op: 'Replace', path: 'name.familyName', value: 'Other' })));
   assert.equal(r.status, 412, r.text);
@@ -414,6 +418,7 @@ test("item 17: the app's origin never reaches the client, whatever host the app 
     check('POST', created);
     assert.ok(created.headers.get('location')?.startsWith(`${PROXY}/Users/`), created.headers.get('location'));
     assert.ok(created.json.meta.location.startsWith(`${PROXY}/Users/`), created.json.meta.location);
+    assert.equal((await stored(created.json.id)).userName, created.json.userName, 'POST: stored');
   });
 });
 
@@ -437,6 +442,7 @@ test("item 19: log lines carry the new id, the app's status and scimType, the pr
   m = worker.mark();
   const dup = await generic('POST', '/Users', { schemas: [USER_URN], userName });
   assert.equal(dup.status, 409, dup.text);
+  assert.equal((await storedByUserName(userName)).totalResults, 1, 'the duplicate was not stored');
   const conflict = await worker.waitForLine((l) => l.method === 'POST' && l.status === 409, m);
   assert.ok(conflict, 'no log line for the conflict');
   assert.equal(conflict.upstreamStatus, 409, JSON.stringify(conflict));
@@ -454,6 +460,7 @@ test("item 19: log lines carry the new id, the app's status and scimType, the pr
   m = worker.mark();
   const failed = await gate.during('429', () => custom('PATCH', `/Users/${c.id}`, patchOp({ op: 'Replace', path: 'name.familyName', value: 'Other' })));
   assert.equal(failed.status, 429, failed.text);
+  assert.equal((await stored(c.id)).name.familyName, 'Family', 'nothing was written');
   const rmw = await worker.waitForLine((l) => l.method === 'PATCH' && l.id === c.id, m);
   assert.ok(rmw, 'no log line for the failed read-modify-write');
   assert.ok(Array.isArray(rmw.changed) && rmw.changed.includes('name.familyName'), JSON.stringify(rmw));
