@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # End-to-end tests of the edge proxy in real workerd (wrangler dev) in front of PyPI
-# scim2-server on 127.0.0.1: builds the worker once, then runs worker/test/e2e.test.mjs
-# (node's test runner; it starts and stops every process it needs, by PID).
-# Ports: 18081 (scim2-server), 18082 (fault gate), 18788-18789 (workerd + inspector).
+# scim2-server on 127.0.0.1: builds the worker once, then runs worker/test/e2e.test.mjs and
+# worker/test/production.test.mjs (node's test runner; each suite starts and stops every
+# process it needs, by PID; both share worker/test/harness.mjs).
+# Ports: e2e 18081 (scim2-server), 18082 (fault gate), 18788-18789 (workerd + inspector);
+# production 18091, 18092, 18093-18094.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -18,5 +20,11 @@ raw=$(stat -c %s worker/build/index_bg.wasm)
 gz=$(gzip -9 -c worker/build/index_bg.wasm | wc -c)
 echo "   worker wasm: ${raw} bytes raw, ${gz} bytes gzip -9"
 
+# Both suites run even when the first fails; the script fails if either did.
+status=0
 echo "== e2e: worker in workerd + scim2-server"
-node --test --test-concurrency=1 --test-timeout=600000 worker/test/e2e.test.mjs
+node --test --test-concurrency=1 --test-timeout=600000 worker/test/e2e.test.mjs || status=1
+
+echo "== production: issue 12, one test per item (tenants generic, webex, genesys, custom, broken, nosecret)"
+node --test --test-concurrency=1 --test-timeout=600000 worker/test/production.test.mjs || status=1
+exit "$status"

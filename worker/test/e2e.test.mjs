@@ -8,14 +8,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import http from 'node:http';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import {
+  ROOT, sleep, q, PATCH_URN, startScim2Server, startGate, tempDir, writeEnvFile, seedTenants,
+  startWorker, stopAll, waitFor, client,
+} from './harness.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const UP_PORT = Number(process.env.UP_PORT ?? 18081);
 const GATE_PORT = Number(process.env.GATE_PORT ?? 18082);
 const WORKER_PORT = Number(process.env.WORKER_PORT ?? 18788);
@@ -28,96 +29,21 @@ const ACME = `http://127.0.0.1:${WORKER_PORT}/t/acme/scim/v2`;
 const LOAD_N = Number(process.env.LOAD_N ?? 2000);
 const LOAD_C = Number(process.env.LOAD_C ?? 20);
 
-const procs = [];
-let wranglerOut = '';
 const seen = []; // every proxy response (status line, headers, body) for the token check
-let gateMode = 'pass';
 let gate;
-
-function start(cmd, args, opts = {}) {
-  const p = spawn(cmd, args, { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...opts });
-  procs.push(p);
-  return p;
-}
-
-function stop(p) {
-  try { process.kill(-p.pid, 'SIGTERM'); } catch { /* already gone */ }
-}
-// Also when the runner is interrupted or crashes: never leave a server behind.
-process.on('exit', () => { for (const p of procs) stop(p); });
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
-
-async function waitFor(url, headers = {}, ms = 90_000) {
-  const t0 = Date.now();
-  for (;;) {
-    try {
-      const r = await fetch(url, { headers });
-      if (r.status < 500) return;
-    } catch { /* not yet */ }
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${url}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+let worker;
 
 // Through the proxy, as Entra would call it.
-async function px(method, path, body, headers = {}) {
-  const r = await fetch(`${PROXY}${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${IN_TOKEN}`, 'Content-Type': 'application/scim+json', ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  seen.push(`${r.status} ${JSON.stringify([...r.headers])} ${text}`);
-  let json = null;
-  try { json = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
-  return { status: r.status, headers: r.headers, json, text };
-}
+const px = client(PROXY, IN_TOKEN, seen);
 
 // Straight to scim2-server, to check what it really holds.
-async function up(method, path, body) {
-  const r = await fetch(`${UP}${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${UP_TOKEN}`, 'Content-Type': 'application/scim+json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  return { status: r.status, json: text ? JSON.parse(text) : null };
-}
-
-const q = (f) => encodeURIComponent(f);
-const PATCH_URN = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+const up = client(UP, UP_TOKEN);
 
 before(async () => {
-  // Its request log is not read: an undrained pipe would block the server once full.
-  start(join(ROOT, '.venv/bin/scim2-server'), ['--hostname', '127.0.0.1', '--port', String(UP_PORT), '--bearer-token', UP_TOKEN],
-    { stdio: ['ignore', 'ignore', 'ignore'] });
-  gate = http.createServer((req, res) => {
-    const mode = gateMode;
-    if (mode === 'reset') { req.socket.destroy(); return; }
-    if (mode === '500') { res.writeHead(500, { 'Content-Type': 'text/plain' }); res.end('boom'); return; }
-    if (mode === 'garbage') { res.writeHead(201, { 'Content-Type': 'application/scim+json' }); res.end('<html>not scim'); return; }
-    const forward = () => {
-      const u = http.request({ host: '127.0.0.1', port: UP_PORT, method: req.method, path: req.url, headers: req.headers }, (ur) => {
-        res.writeHead(ur.statusCode, ur.headers);
-        ur.pipe(res);
-      });
-      u.on('error', () => req.socket.destroy());
-      req.pipe(u);
-    };
-    if (mode === 'slow') setTimeout(() => { if (!res.destroyed) { res.writeHead(503); res.end(); } }, 12_000);
-    else forward();
-  });
-  // Longer than workerd keeps idle upstream connections, so a reused connection is never
-  // closed under it (the keep-alive race would surface as a spurious 502).
-  gate.keepAliveTimeout = 120_000;
-  await new Promise((r) => gate.listen(GATE_PORT, '127.0.0.1', r));
-
-  const dir = mkdtempSync(join(tmpdir(), 'scimmap-e2e-'));
-  const envFile = join(dir, '.env');
-  // Secrets through an env file: wrangler prints --var values, but not these.
-  writeFileSync(envFile, `INBOUND_TOKEN=${IN_TOKEN}\nUPSTREAM_TOKEN=${UP_TOKEN}\nACME_TOKEN=${ACME_TOKEN}\n`);
+  startScim2Server(UP_PORT, UP_TOKEN);
+  gate = await startGate(GATE_PORT, UP_PORT);
+  const dir = tempDir('e2e');
+  const envFile = writeEnvFile(dir, { INBOUND_TOKEN: IN_TOKEN, UPSTREAM_TOKEN: UP_TOKEN, ACME_TOKEN });
   // Tenant `acme` in (local) KV: same app, its own inbound token, and a transform whose
   // target depends on two sources, so its PATCHes go read-modify-write.
   const acme = {
@@ -127,15 +53,7 @@ before(async () => {
     resources: { User: { transforms: { nickName: 'Join(".", [name.givenName], [name.familyName])' } } },
   };
   const persist = join(dir, 'state');
-  await new Promise((resolve, reject) => {
-    const k = spawn(join(ROOT, 'worker/node_modules/.bin/wrangler'), ['kv', 'key', 'put', 'tenant:acme', JSON.stringify(acme),
-      '--binding', 'SCIMMAP_TENANTS', '--local', '--persist-to', persist, '-c', 'wrangler.nobuild.toml'],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } });
-    let o = '';
-    k.stdout.on('data', (d) => { o += d; });
-    k.stderr.on('data', (d) => { o += d; });
-    k.on('close', (c) => (c === 0 ? resolve() : reject(new Error(`kv put failed: ${o}`))));
-  });
+  await seedTenants(persist, { acme });
   const config = {
     preset: 'generic',
     // 10 s: scim2-server (single-threaded) stalls for over 2 s now and then under load;
@@ -143,20 +61,14 @@ before(async () => {
     upstream: { url: `http://127.0.0.1:${GATE_PORT}/v2`, auth: { type: 'bearer', secret: 'UPSTREAM_TOKEN' }, timeoutMs: 10000 },
     inbound: { tokens: ['INBOUND_TOKEN'] },
   };
-  const w = start(join(ROOT, 'worker/node_modules/.bin/wrangler'), [
-    'dev', '-c', 'wrangler.nobuild.toml', '--ip', '127.0.0.1', '--port', String(WORKER_PORT),
-    '--env-file', envFile, '--persist-to', persist, '--var', `SCIMMAP_CONFIG:${JSON.stringify(config)}`,
-    '--inspector-port', String(WORKER_PORT + 1), '--show-interactive-dev-session=false', '--log-level', 'log',
-  ], { env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' } });
-  w.stdout.on('data', (d) => { wranglerOut += d; });
-  w.stderr.on('data', (d) => { wranglerOut += d; });
+  worker = startWorker({ port: WORKER_PORT, envFile, persist, config });
   await waitFor(`${UP}/ServiceProviderConfig`, { Authorization: `Bearer ${UP_TOKEN}` });
   await waitFor(`${PROXY}/ServiceProviderConfig`);
 });
 
 after(async () => {
-  for (const p of procs) stop(p);
-  await new Promise((r) => gate?.close(r) ?? r());
+  stopAll();
+  await gate?.close();
 });
 
 test('auth: no token and wrong token are 401', async () => {
@@ -251,14 +163,8 @@ test("Entra's request catalogue (spec §4.2), each step checked upstream", async
 });
 
 test('tenant from KV: own token, transform, read-modify-write with If-Match', async () => {
-  const call = async (method, path, body, token = ACME_TOKEN) => {
-    const r = await fetch(`${ACME}${path}`, { method, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/scim+json' },
-      body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await r.text();
-    seen.push(`${r.status} ${JSON.stringify([...r.headers])} ${text}`);
-    return { status: r.status, json: text ? JSON.parse(text) : null, text, headers: r.headers };
-  };
-  assert.equal((await call('GET', '/Users', undefined, IN_TOKEN)).status, 401);
+  const call = client(ACME, ACME_TOKEN, seen);
+  assert.equal((await call('GET', '/Users', undefined, { Authorization: `Bearer ${IN_TOKEN}` })).status, 401);
   const unknown = await fetch(`http://127.0.0.1:${WORKER_PORT}/t/nobody/scim/v2/Users`, { headers: { Authorization: `Bearer ${ACME_TOKEN}` } });
   assert.equal(unknown.status, 404);
   const userName = `acme-${randomUUID()}`;
@@ -318,10 +224,8 @@ test('scim2-tester: through the proxy passes at least what it passes directly', 
 
 test('faults: 500, garbage, reset → 502; slow → 504; Retry-After; nothing reported done', async () => {
   for (const [mode, want] of [['500', 502], ['garbage', 502], ['reset', 502], ['slow', 504]]) {
-    gateMode = mode;
     const userName = `fault-${mode}-${randomUUID()}`;
-    const r = await px('POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName });
-    gateMode = 'pass';
+    const r = await gate.during(mode, () => px('POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName }));
     assert.equal(r.status, want, `${mode}: ${r.text}`);
     assert.ok(r.headers.get('retry-after'), `${mode}: Retry-After`);
     assert.equal(r.json.schemas[0], 'urn:ietf:params:scim:api:messages:2.0:Error');
@@ -379,7 +283,7 @@ test('load: 2000 creates at concurrency 20, zero errors, upstream exact', async 
 });
 
 test('upstream stopped → 502 with Retry-After', async () => {
-  await new Promise((r) => { gate.close(r); gate.closeAllConnections?.(); });
+  await gate.close();
   const r = await px('GET', '/Users');
   assert.equal(r.status, 502, r.text);
   assert.ok(r.headers.get('retry-after'));
@@ -388,9 +292,9 @@ test('upstream stopped → 502 with Retry-After', async () => {
 test('the upstream token never appears in a response or a log line; one JSON log line per request', async () => {
   await sleep(500);
   for (const s of seen) assert.ok(!s.includes(UP_TOKEN), 'a response carried the upstream token');
-  assert.ok(!wranglerOut.includes(UP_TOKEN), 'wrangler output carried the upstream token');
-  assert.ok(!wranglerOut.includes(IN_TOKEN), 'wrangler output carried an inbound token');
-  const lines = wranglerOut.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('{"requestId"')).map((l) => JSON.parse(l));
+  assert.ok(!worker.out().includes(UP_TOKEN), 'wrangler output carried the upstream token');
+  assert.ok(!worker.out().includes(IN_TOKEN), 'wrangler output carried an inbound token');
+  const lines = worker.lines();
   assert.ok(lines.length >= LOAD_N, `only ${lines.length} log lines`);
   const patch = lines.find((l) => l.method === 'PATCH' && l.resourceType === 'Users');
   assert.ok(patch && patch.changed.length > 0 && typeof patch.durationMs === 'number', JSON.stringify(patch));

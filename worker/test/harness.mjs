@@ -1,0 +1,293 @@
+// Shared harness for the proxy's end-to-end suites: the built worker in real workerd
+// (`wrangler dev`) in front of PyPI scim2-server, with a fault gate between them.
+//
+//   client ──▶ workerd (wrangler dev) ──▶ fault gate (this process) ──▶ scim2-server
+//
+// Every process is started in its own group and ended by PID (`stopAll`, and on exit).
+// Needs worker/build (scripts/test-proxy.sh builds it once) and .venv (scripts/setup.sh).
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const WRANGLER = join(ROOT, 'worker/node_modules/.bin/wrangler');
+export const USER_URN = 'urn:ietf:params:scim:schemas:core:2.0:User';
+export const ENTERPRISE_URN = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+export const PATCH_URN = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+export const ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error';
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export const q = (f) => encodeURIComponent(f);
+export const patchOp = (...ops) => ({ schemas: [PATCH_URN], Operations: ops });
+
+// ---- processes ------------------------------------------------------------------
+
+const procs = [];
+
+export function start(cmd, args, opts = {}) {
+  const p = spawn(cmd, args, { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  procs.push(p);
+  return p;
+}
+
+export function stop(p) {
+  try { process.kill(-p.pid, 'SIGTERM'); } catch { /* already gone */ }
+}
+
+export function stopAll() {
+  for (const p of procs) stop(p);
+}
+
+// Also when the runner is interrupted or crashes: never leave a server behind.
+process.on('exit', stopAll);
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
+
+/** Polls `url` until it answers below 500. */
+export async function waitFor(url, headers = {}, ms = 90_000) {
+  const t0 = Date.now();
+  for (;;) {
+    try {
+      const r = await fetch(url, { headers });
+      if (r.status < 500) return;
+    } catch { /* not yet */ }
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${url}`);
+    await sleep(250);
+  }
+}
+
+/** PyPI scim2-server on 127.0.0.1:`port`, requiring `Bearer token`. */
+export function startScim2Server(port, token) {
+  // Its request log is not read: an undrained pipe would block the server once full.
+  return start(join(ROOT, '.venv/bin/scim2-server'), ['--hostname', '127.0.0.1', '--port', String(port), '--bearer-token', token],
+    { stdio: ['ignore', 'ignore', 'ignore'] });
+}
+
+/** A fresh directory for the env file and the local KV state. */
+export function tempDir(tag) {
+  return mkdtempSync(join(tmpdir(), `scimmap-${tag}-`));
+}
+
+/**
+ * Secrets through an env file: wrangler prints `--var` values, but not these.
+ * `secrets` is `{ NAME: value }`; returns the file's path.
+ */
+export function writeEnvFile(dir, secrets) {
+  const file = join(dir, '.env');
+  writeFileSync(file, Object.entries(secrets).map(([k, v]) => `${k}=${v}\n`).join(''));
+  return file;
+}
+
+function run(cmd, args, what) {
+  return new Promise((resolve, reject) => {
+    const k = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } });
+    let o = '';
+    k.stdout.on('data', (d) => { o += d; });
+    k.stderr.on('data', (d) => { o += d; });
+    k.on('close', (c) => (c === 0 ? resolve(o) : reject(new Error(`${what} failed: ${o}`))));
+  });
+}
+
+/** Tenants into the local KV namespace SCIMMAP_TENANTS, in one `wrangler kv bulk put`. */
+export async function seedTenants(persist, tenants) {
+  const file = join(dirname(persist), `tenants-${Date.now()}.json`);
+  const entries = Object.entries(tenants).map(([name, cfg]) => ({ key: `tenant:${name}`, value: JSON.stringify(cfg) }));
+  writeFileSync(file, JSON.stringify(entries));
+  await run(WRANGLER, ['kv', 'bulk', 'put', file, '--binding', 'SCIMMAP_TENANTS', '--local', '--persist-to', persist,
+    '-c', 'wrangler.nobuild.toml'], 'kv bulk put');
+}
+
+// ---- the worker and its log ----------------------------------------------------
+
+/** The worker's request log lines (one JSON object per request) in `text`. */
+export function logLines(text) {
+  return text.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('{"requestId"')).map((l) => JSON.parse(l));
+}
+
+/**
+ * `wrangler dev` on 127.0.0.1:`port` (inspector on `port + 1`) with `config` as
+ * SCIMMAP_CONFIG. The returned object collects wrangler's output: `out()` is all of it,
+ * `mark()` a position in it, `lines(since)` the log lines after a mark, and
+ * `waitForLine(pred, since)` waits for the first matching one (console.log is async).
+ */
+export function startWorker({ port, envFile, persist, config }) {
+  let out = '';
+  const w = start(WRANGLER, [
+    'dev', '-c', 'wrangler.nobuild.toml', '--ip', '127.0.0.1', '--port', String(port),
+    '--env-file', envFile, '--persist-to', persist, '--var', `SCIMMAP_CONFIG:${JSON.stringify(config)}`,
+    '--inspector-port', String(port + 1), '--show-interactive-dev-session=false', '--log-level', 'log',
+  ], { env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' } });
+  w.stdout.on('data', (d) => { out += d; });
+  w.stderr.on('data', (d) => { out += d; });
+  const worker = {
+    process: w,
+    out: () => out,
+    mark: () => out.length,
+    lines: (since = 0) => logLines(out.slice(since)),
+    async waitForLine(pred, since = 0, ms = 5000) {
+      const t0 = Date.now();
+      for (;;) {
+        const hit = worker.lines(since).find(pred);
+        if (hit) return hit;
+        if (Date.now() - t0 > ms) return undefined;
+        await sleep(50);
+      }
+    },
+  };
+  return worker;
+}
+
+// ---- the fault gate ------------------------------------------------------------
+
+function scimError(status, detail) {
+  return JSON.stringify({ schemas: [ERROR_URN], status: String(status), detail });
+}
+
+function sendJson(res, status, headers, body) {
+  res.writeHead(status, { 'Content-Type': 'application/scim+json', 'Content-Length': Buffer.byteLength(body), ...headers });
+  res.end(body);
+}
+
+/**
+ * A pass-through on 127.0.0.1:`port` to scim2-server on `upstreamPort`. `gate.mode`
+ * decides what it does with the next request:
+ * - `pass`: forward;
+ * - `reset`: destroy the client socket without forwarding; `500`, `garbage` (a 201 whose
+ *   body is not JSON): answer without forwarding; `slow`: answer 503 after 12 s;
+ * - `429`: answer 429 with `Retry-After: 7` and a SCIM error body, without forwarding;
+ * - `etag412`: answer 412 to a request carrying If-Match, forward the others;
+ * - `drift`: forward, then drop `title` from a 2xx JSON body;
+ * - `foreignhost`: forward, then replace the app's origin (the gate's or scim2-server's
+ *   `http://127.0.0.1:<port>`) by `https://app.internal.example:8443` in the body and headers;
+ * - `sent-then-reset`: forward, read the app's whole answer, then destroy the client socket.
+ * `gate.requests` records every request received (`method`, `path`, `ifMatch`, `mode`).
+ */
+export async function startGate(port, upstreamPort) {
+  const origins = [`http://127.0.0.1:${port}`, `http://127.0.0.1:${upstreamPort}`];
+  const gate = { mode: 'pass', requests: [], server: null };
+
+  // The app's answer in full, then `done(status, headers, body)`.
+  const forwardBuffered = (req, res, done) => {
+    const u = http.request({ host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers }, (ur) => {
+      const chunks = [];
+      ur.on('data', (c) => chunks.push(c));
+      ur.on('end', () => done(ur.statusCode, { ...ur.headers }, Buffer.concat(chunks)));
+    });
+    u.on('error', () => req.socket.destroy());
+    req.pipe(u);
+  };
+  const reply = (res, status, headers, body) => {
+    delete headers['content-length'];
+    delete headers['transfer-encoding'];
+    res.writeHead(status, { ...headers, 'content-length': body.length });
+    res.end(body);
+  };
+  const modes = {
+    pass: (req, res) => {
+      const u = http.request({ host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers }, (ur) => {
+        res.writeHead(ur.statusCode, ur.headers);
+        ur.pipe(res);
+      });
+      u.on('error', () => req.socket.destroy());
+      req.pipe(u);
+    },
+    reset: (req) => req.socket.destroy(),
+    500: (req, res) => { req.resume(); res.writeHead(500, { 'Content-Type': 'text/plain' }); res.end('boom'); },
+    garbage: (req, res) => { req.resume(); res.writeHead(201, { 'Content-Type': 'application/scim+json' }); res.end('<html>not scim'); },
+    slow: (req, res) => { req.resume(); setTimeout(() => { if (!res.destroyed) { res.writeHead(503); res.end(); } }, 12_000); },
+    429: (req, res) => { req.resume(); sendJson(res, 429, { 'Retry-After': '7' }, scimError(429, 'too many requests')); },
+    etag412: (req, res) => {
+      if (req.headers['if-match'] === undefined) { modes.pass(req, res); return; }
+      req.resume();
+      sendJson(res, 412, {}, scimError(412, 'the resource has changed'));
+    },
+    drift: (req, res) => forwardBuffered(req, res, (status, headers, body) => {
+      let out = body;
+      if (status >= 200 && status < 300 && body.length) {
+        try {
+          const j = JSON.parse(body.toString('utf8'));
+          delete j.title;
+          out = Buffer.from(JSON.stringify(j));
+        } catch { /* not JSON: as is */ }
+      }
+      reply(res, status, headers, out);
+    }),
+    foreignhost: (req, res) => forwardBuffered(req, res, (status, headers, body) => {
+      const swap = (s) => origins.reduce((acc, o) => acc.split(o).join('https://app.internal.example:8443'), s);
+      for (const [k, v] of Object.entries(headers)) if (typeof v === 'string') headers[k] = swap(v);
+      reply(res, status, headers, Buffer.from(swap(body.toString('utf8'))));
+    }),
+    'sent-then-reset': (req, res) => forwardBuffered(req, res, () => req.socket.destroy()),
+  };
+  gate.server = http.createServer((req, res) => {
+    const mode = gate.mode;
+    gate.requests.push({ method: req.method, path: req.url, ifMatch: req.headers['if-match'] ?? null, mode });
+    modes[mode](req, res);
+  });
+  // Longer than workerd keeps idle upstream connections, so a reused connection is never
+  // closed under it (the keep-alive race would surface as a spurious 502).
+  gate.server.keepAliveTimeout = 120_000;
+  gate.setMode = (m) => {
+    if (!Object.hasOwn(modes, m)) throw new Error(`unknown gate mode ${m}`);
+    gate.mode = m;
+  };
+  /** Runs `fn` with the gate in `m`, then back to `pass` (also when `fn` throws). */
+  gate.during = async (m, fn) => {
+    gate.setMode(m);
+    try { return await fn(); } finally { gate.mode = 'pass'; }
+  };
+  gate.close = () => new Promise((r) => { gate.server.close(() => r()); gate.server.closeAllConnections?.(); });
+  await new Promise((r) => gate.server.listen(port, '127.0.0.1', r));
+  return gate;
+}
+
+// ---- requests ------------------------------------------------------------------
+
+function parse(text) {
+  try { return text ? JSON.parse(text) : null; } catch { return null; }
+}
+
+/**
+ * A SCIM client for `base` (for example `http://127.0.0.1:18093/scim/v2`) with a bearer
+ * `token` (none when null). Every answer is pushed to `seen` as text (status, headers,
+ * body), for the check that no token ever reaches a client.
+ */
+export function client(base, token, seen) {
+  return async (method, path, body, headers = {}) => {
+    const h = { 'Content-Type': 'application/scim+json', ...headers };
+    if (token && !('Authorization' in h)) h.Authorization = `Bearer ${token}`;
+    const r = await fetch(`${base}${path}`, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await r.text();
+    seen?.push(`${r.status} ${JSON.stringify([...r.headers])} ${text}`);
+    return { status: r.status, headers: r.headers, json: parse(text), text };
+  };
+}
+
+/**
+ * One request with the path sent exactly as given (fetch would normalise `..` and
+ * percent-encodings). Headers come back as a plain object with lower-case names.
+ */
+export function rawRequest(port, method, path, { headers = {}, body, seen } = {}) {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const h = { ...headers };
+    if (data !== undefined) {
+      h['Content-Type'] = 'application/scim+json';
+      h['Content-Length'] = Buffer.byteLength(data);
+    }
+    const r = http.request({ host: '127.0.0.1', port, method, path, headers: h }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => {
+        seen?.push(`${res.statusCode} ${JSON.stringify(res.headers)} ${text}`);
+        resolve({ status: res.statusCode, headers: res.headers, json: parse(text), text });
+      });
+    });
+    r.on('error', reject);
+    if (data !== undefined) r.write(data);
+    r.end();
+  });
+}
