@@ -92,7 +92,7 @@ fn log_and_respond(step: Step) -> Result<Response> {
             }
             respond(r)
         }
-        Step::Fetch(..) => Response::error("proxy pipeline did not finish", 502),
+        Step::Fetch(..) => scim_error(502, "the proxy gave up after too many upstream calls"),
     }
 }
 
@@ -152,7 +152,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
 
     preq.body = req.bytes().await.unwrap_or_default();
     let Some(mut step) = with_proxy(&key, |p| p.handle(preq, now_ms())) else {
-        return Response::error("proxy pipeline lost its config", 500);
+        return scim_error(500, "the proxy lost its configuration mid-request");
     };
     for _ in 0..MAX_FETCHES {
         let Step::Fetch(up, pending) = step else {
@@ -161,10 +161,24 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         let outcome = send(up).await;
         match with_proxy(&key, |p| p.resume(pending, outcome, now_ms())) {
             Some(next) => step = next,
-            None => return Response::error("proxy pipeline lost its config", 500),
+            None => return scim_error(500, "the proxy lost its configuration mid-request"),
         }
     }
-    Response::error("proxy pipeline did not finish", 502)
+    scim_error(502, "the proxy gave up after too many upstream calls")
+}
+
+/// An RFC 7644 §3.12 error made by the shell itself (the pipeline makes all others).
+fn scim_error(status: u16, detail: &str) -> Result<Response> {
+    let e = scimmap::scim::ScimError {
+        status,
+        scim_type: None,
+        detail: detail.into(),
+    };
+    respond(proxy::Response {
+        status,
+        headers: vec![("Content-Type".into(), "application/scim+json".into())],
+        body: e.to_json().to_string().into_bytes(),
+    })
 }
 
 fn respond(r: proxy::Response) -> Result<Response> {
