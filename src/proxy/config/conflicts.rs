@@ -145,7 +145,10 @@ mod tests {
             k("urn:ietf:params:scim:schemas:core:2.0:User:userName"),
             k("USERNAME")
         );
-        assert_eq!(k("name.givenName"), Some(Key::Attr("name.givenname".into())));
+        assert_eq!(
+            k("name.givenName"),
+            Some(Key::Attr("name.givenname".into()))
+        );
         assert_ne!(
             k("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"),
             k("manager")
@@ -216,7 +219,11 @@ mod config_tests {
         let groups = json!({"upstream": {"url": "http://x"}, "inbound": {"tokens": ["T"]},
             "resources": {"Group": {"renames": {"displayName": "name", "externalId": "name"}}}});
         let e = Config::from_json(&groups, &|_| Some("t".into())).unwrap_err();
-        assert!(e.to_string().contains("`resources.Group.renames.externalId`"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("`resources.Group.renames.externalId`"),
+            "{e}"
+        );
     }
 
     #[test]

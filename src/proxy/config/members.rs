@@ -441,7 +441,8 @@ fn object_schema(members: &[Member]) -> Json {
         .filter(|m| m.required)
         .map(|m| m.name)
         .collect();
-    let mut out = json!({"type": "object", "properties": properties, "additionalProperties": false});
+    let mut out =
+        json!({"type": "object", "properties": properties, "additionalProperties": false});
     if let (false, Json::Object(o)) = (required.is_empty(), &mut out) {
         o.insert("required".into(), json!(required));
     }
@@ -613,8 +614,11 @@ mod tests {
         }
         // The compat switches are exactly the parser's.
         for m in COMPAT_SWITCHES {
-            Config::from_json(&with("upstream.compat", json!({m.name: true})), &placeholder)
-                .unwrap();
+            Config::from_json(
+                &with("upstream.compat", json!({m.name: true})),
+                &placeholder,
+            )
+            .unwrap();
         }
     }
 
