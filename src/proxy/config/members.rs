@@ -370,7 +370,7 @@ fn check_value(value: &Json, shape: &'static Shape, at: &str) -> Result<(), Conf
             }
             Ok(())
         }
-        (Shape::Map { .. }, _) => Err(bad(format!("`{at}` must be an object"))),
+        (Shape::Object(_) | Shape::Map { .. }, _) => Err(bad(format!("`{at}` must be an object"))),
         (Shape::String, v) if !v.is_string() => Err(bad(format!("`{at}` must be a string"))),
         (Shape::Enum(values), Json::String(s)) => check_enum(s, values, at),
         (Shape::OneOf(shapes), v) => match shapes.iter().find(|s| same_type(s, v)) {
@@ -526,6 +526,8 @@ mod tests {
             ("resources.Group.transforms.displayName", json!({"exp": "[a]"}), "`resources.Group.transforms.displayName.exp`: unknown member; did you mean `expr`?"),
             ("resources.User.sentinels", json!({"mobile": 5}), "`resources.User.sentinels.mobile` must be a string"),
             ("resources.User.sentinels", json!(["mobile"]), "`resources.User.sentinels` must be an object"),
+            ("resources", json!([]), "`resources` must be an object"),
+            ("groups", json!(true), "`groups` must be an object"),
             ("log", json!("debug"), "`log`: `debug` is not one of off, error, info"),
             ("log", json!("inf"), "did you mean `info`?"),
             ("upstream.auth.type", json!("beare"), "`upstream.auth.type`: `beare` is not one of none, bearer, oauth2; did you mean `bearer`?"),
@@ -670,6 +672,142 @@ mod tests {
             .skip(1)
             .filter_map(|b| b.split("```").next().map(str::to_string))
             .collect()
+    }
+
+    /// The draft 2020-12 keywords the shipped schema uses, checked independently of the
+    /// table; the errors are JSON pointers.
+    fn schema_errors(schema: &Json, v: &Json, at: &str, out: &mut Vec<String>) {
+        if let Some(t) = schema.get("type").and_then(Json::as_str) {
+            let ok = match t {
+                "object" => v.is_object(),
+                "array" => v.is_array(),
+                "string" => v.is_string(),
+                "boolean" => v.is_boolean(),
+                "integer" => v.is_u64() || v.is_i64(),
+                _ => false,
+            };
+            if !ok {
+                out.push(format!("{at}: not {t}"));
+                return;
+            }
+        }
+        if let Some(Json::Array(values)) = schema.get("enum") {
+            if !values.contains(v) {
+                out.push(format!("{at}: not in enum"));
+            }
+        }
+        if let (Some(min), Some(n)) = (schema.get("minimum").and_then(Json::as_u64), v.as_u64()) {
+            if n < min {
+                out.push(format!("{at}: below minimum"));
+            }
+        }
+        if let (Some(max), Some(n)) = (schema.get("maximum").and_then(Json::as_u64), v.as_u64()) {
+            if n > max {
+                out.push(format!("{at}: above maximum"));
+            }
+        }
+        if let Some(Json::Array(branches)) = schema.get("oneOf") {
+            let passing = branches
+                .iter()
+                .filter(|b| {
+                    let mut e = Vec::new();
+                    schema_errors(b, v, at, &mut e);
+                    e.is_empty()
+                })
+                .count();
+            if passing != 1 {
+                out.push(format!("{at}: {passing} oneOf branches match"));
+            }
+        }
+        if let (Some(Json::Object(items)), Json::Array(a)) = (schema.get("items"), v) {
+            let items = Json::Object(items.clone());
+            for (i, x) in a.iter().enumerate() {
+                schema_errors(&items, x, &format!("{at}/{i}"), out);
+            }
+        }
+        let Json::Object(obj) = v else { return };
+        if let Some(Json::Array(req)) = schema.get("required") {
+            for r in req.iter().filter_map(Json::as_str) {
+                if !obj.contains_key(r) {
+                    out.push(format!("{at}: missing {r}"));
+                }
+            }
+        }
+        let props = schema.get("properties").and_then(Json::as_object);
+        for (k, x) in obj {
+            let here = format!("{at}/{k}");
+            match (
+                props.and_then(|p| p.get(k)),
+                schema.get("additionalProperties"),
+            ) {
+                (Some(s), _) => schema_errors(s, x, &here, out),
+                (None, Some(Json::Bool(false))) => out.push(format!("{here}: not allowed")),
+                (None, Some(s @ Json::Object(_))) => schema_errors(s, x, &here, out),
+                (None, _) => {}
+            }
+        }
+    }
+
+    #[test]
+    fn profiles_and_readme_example_conform_to_the_shipped_schema() {
+        let schema: Json =
+            serde_json::from_str(include_str!("../../../schemas/proxy-config.schema.json"))
+                .unwrap();
+        let errors = |v: &Json| {
+            let mut e = Vec::new();
+            schema_errors(&schema, v, "", &mut e);
+            e
+        };
+        // A profile is a partial config: the deployment gives `upstream` and `inbound`.
+        for (name, text) in super::super::PROFILES {
+            let mut j: Json = serde_json::from_str(text).unwrap();
+            j["upstream"]["url"] = json!("https://app/v2");
+            j["inbound"] = json!({"tokens": ["IN"]});
+            assert_eq!(errors(&j), Vec::<String>::new(), "profile {name}");
+        }
+        let readme = json_blocks(include_str!("../../../README.md"));
+        let example: Json = readme
+            .iter()
+            .find_map(|b| {
+                serde_json::from_str::<Json>(b)
+                    .ok()
+                    .filter(|j| j.get("upstream").is_some())
+            })
+            .unwrap();
+        assert_eq!(errors(&example), Vec::<String>::new());
+        // The checker is not vacuous: what the config check refuses, the schema refuses.
+        let cases = [
+            (
+                "resources.User.renamez",
+                json!({}),
+                "/resources/User/renamez: not allowed",
+            ),
+            ("log", json!("debug"), "/log: not in enum"),
+            (
+                "limits.maxDepth",
+                json!(129),
+                "/limits/maxDepth: above maximum",
+            ),
+            (
+                "upstream.compat",
+                json!({"bareFilterValue": true}),
+                "/upstream/compat: 0 oneOf branches match",
+            ),
+            (
+                "resources.User.sentinels",
+                json!({"mobile": 1}),
+                "/resources/User/sentinels/mobile: not string",
+            ),
+        ];
+        for (path, value, want) in cases {
+            let j = with(path, value);
+            assert!(
+                errors(&j).contains(&want.to_string()),
+                "{path}: {:?}",
+                errors(&j)
+            );
+            assert!(Config::from_json(&j, &placeholder).is_err(), "{path}");
+        }
     }
 
     #[test]
