@@ -41,12 +41,17 @@ Usage:
   scimmap patch --ops FILE [--input FILE|-] [--compat entra] [--json-errors]
       Applies a PatchOp body to the resource and prints the result; strict RFC 7644 by
       default, Entra's dialect with --compat entra.
+  scimmap proxy check CONFIG [--json-errors]
+      Validates a proxy config (`-` = stdin) offline: members, renames, transforms; prints
+      a one-line JSON summary (preset, rules per resource, the secret names it needs).
+  scimmap proxy schema
+      Prints the JSON Schema of the proxy config (schemas/proxy-config.schema.json).
   scimmap help | --help | -h
   scimmap --version
 
-Exit status: 0 success; 1 evaluation failed, or check found errors; 2 usage error, unreadable
-input or a syntax error. Diagnostics go to stderr, rendered with a caret under the problem,
-or as one JSON object per line with --json-errors.
+Exit status: 0 success; 1 evaluation failed, or check (or proxy check) found errors; 2 usage
+error, unreadable input or a syntax error. Diagnostics go to stderr, rendered with a caret
+under the problem, or as one JSON object per line with --json-errors.
 ";
 
 /// The standard streams a command works with.
@@ -74,6 +79,7 @@ pub fn run(args: &[String], io: &mut Io<'_>) -> i32 {
         "filter" => delegate(crate::scim::cli::filter_command, rest, io),
         "patch" => delegate(crate::scim::cli::patch_command, rest, io),
         "map" => with_reader(io, |read| crate::mapping::cli::map(rest, read)),
+        "proxy" => with_reader(io, |read| crate::proxy::cli::run(rest, read)),
         "presets" => with_reader(io, |_| crate::mapping::cli::presets()),
         "help" | "--help" | "-h" => {
             let _ = io.stdout.write_all(USAGE.as_bytes());

@@ -197,3 +197,119 @@ fn help_and_version() {
     let out = scimmap(&["--version"], None);
     assert!(text(&out.stdout).starts_with("scimmap "));
 }
+
+#[test]
+fn proxy_check_valid_config_prints_a_summary() {
+    let cfg = temp_file(
+        "proxy-ok.json",
+        r#"{"$schema": "../schemas/proxy-config.schema.json", "preset": "webex",
+            "upstream": {"url": "https://app.example/scim/v2", "auth": {"type": "bearer", "secret": "UPSTREAM_TOKEN"}},
+            "inbound": {"tokens": ["INBOUND_TOKEN", "SECOND_TOKEN"]},
+            "resources": {"Group": {"renames": {"externalId": "code"}}}}"#,
+    );
+    let out = scimmap(&["proxy", "check", cfg.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(out.stderr.is_empty());
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    let summary: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        summary,
+        serde_json::json!({
+            "valid": true,
+            "preset": "webex",
+            // The webex profile's transform is counted: it is what the proxy runs.
+            "resources": {"User": {"renames": 0, "transforms": 1, "sentinels": 0},
+                          "Group": {"renames": 1, "transforms": 0, "sentinels": 0}},
+            "secrets": ["UPSTREAM_TOKEN", "INBOUND_TOKEN", "SECOND_TOKEN"]})
+    );
+    let stdin = scimmap(
+        &["proxy", "check", "-"],
+        Some(r#"{"upstream": {"url": "http://a"}, "inbound": {"tokens": ["T"]}}"#),
+    );
+    assert_eq!(stdin.status.code(), Some(0), "{}", text(&stdin.stderr));
+}
+
+#[test]
+fn proxy_check_invalid_config_exits_1_naming_the_member() {
+    let cfg = temp_file(
+        "proxy-bad.json",
+        r#"{"upstream": {"url": "http://a"}, "inbound": {"tokens": ["T"]},
+            "resources": {"User": {"renamez": {"userName": "login"}}}}"#,
+    );
+    let out = scimmap(&["proxy", "check", cfg.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        text(&out.stderr),
+        "error[invalid-config]: invalid proxy config: `resources.User.renamez`: unknown member; did you mean `renames`?\n"
+    );
+    let conflict = temp_file(
+        "proxy-conflict.json",
+        r#"{"upstream": {"url": "http://a"}, "inbound": {"tokens": ["T"]},
+            "resources": {"User": {"renames": {"userName": "login", "nickName": "login"}}}}"#,
+    );
+    let out = scimmap(
+        &[
+            "proxy",
+            "check",
+            conflict.to_str().unwrap(),
+            "--json-errors",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let line: serde_json::Value = serde_json::from_str(text(&out.stderr).trim()).unwrap();
+    assert_eq!(line["code"], "invalid-config");
+    assert_eq!(line["member"], "resources.User.renames.nickName");
+    assert!(line["message"]
+        .as_str()
+        .unwrap()
+        .contains("same app attribute as `resources.User.renames.userName`"));
+}
+
+#[test]
+fn proxy_check_usage_unreadable_and_not_json_exit_2() {
+    let not_json = temp_file("proxy-not-json.json", "{\"upstream\": ");
+    for args in [
+        vec!["proxy"],
+        vec!["proxy", "frobnicate"],
+        vec!["proxy", "check"],
+        vec!["proxy", "check", "a.json", "b.json"],
+        vec!["proxy", "check", "a.json", "--frobnicate"],
+        vec!["proxy", "check", "/nonexistent/proxy.json"],
+        vec!["proxy", "check", not_json.to_str().unwrap()],
+    ] {
+        let out = scimmap(&args, None);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(!out.stderr.is_empty(), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    let out = scimmap(
+        &[
+            "proxy",
+            "check",
+            not_json.to_str().unwrap(),
+            "--json-errors",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let line: serde_json::Value = serde_json::from_str(text(&out.stderr).trim()).unwrap();
+    assert_eq!(line["code"], "invalid-input");
+    assert!(line["message"].as_str().unwrap().contains("not valid JSON"));
+}
+
+#[test]
+fn proxy_schema_is_the_shipped_file() {
+    let out = scimmap(&["proxy", "schema"], None);
+    assert_eq!(out.status.code(), Some(0));
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let shipped: serde_json::Value =
+        serde_json::from_str(include_str!("../schemas/proxy-config.schema.json")).unwrap();
+    assert_eq!(printed, shipped);
+    assert_eq!(
+        printed["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+}

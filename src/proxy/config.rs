@@ -23,8 +23,11 @@ use crate::scim::{AttrPath, Compat, Filter, Path};
 use serde_json::{Map, Value as Json};
 use std::fmt;
 
+mod conflicts;
+pub mod members;
+
 /// Proxy profiles shipped with the app presets (`presets/proxy/*.json`).
-const PROFILES: &[(&str, &str)] = &[
+pub(crate) const PROFILES: &[(&str, &str)] = &[
     ("generic", include_str!("../../presets/proxy/generic.json")),
     ("webex", include_str!("../../presets/proxy/webex.json")),
     ("genesys", include_str!("../../presets/proxy/genesys.json")),
@@ -202,6 +205,7 @@ impl Config {
         json: &Json,
         secret: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Config, ConfigError> {
+        members::check(json)?;
         let obj = json
             .as_object()
             .ok_or_else(|| bad("the config must be a JSON object"))?;
@@ -457,6 +461,7 @@ fn rules(object: &str, v: Option<&Json>) -> Result<ResourceRules, ConfigError> {
     let Some(v) = v else {
         return Ok(out);
     };
+    conflicts::check(object, v)?;
     if let Some(r) = v.get("renames") {
         let m = r.as_object().ok_or_else(|| {
             bad(format!(
@@ -681,7 +686,7 @@ mod tests {
             ),
             (
                 json!({"upstream": {"url": "http://x"}, "inbound": {"tokens": ["IN"]}, "preset": "nope"}),
-                "unknown proxy preset",
+                "`preset`",
             ),
             (
                 json!({"upstream": {"url": "http://x"}, "inbound": {"tokens": ["IN"]}, "resources": {"User": {"transforms": {"displayName": "Jion([a])"}}}}),

@@ -20,6 +20,7 @@
 //! }
 //! ```
 
+pub mod cli;
 pub mod config;
 pub mod http;
 mod pipeline;
