@@ -801,6 +801,7 @@ impl Cx<'_> {
             let slot = obj
                 .entry(key.clone())
                 .or_insert_with(|| Value::Object(Map::new()));
+            let mut written = Vec::new();
             match slot {
                 Value::Array(items) => {
                     if items.is_empty() {
@@ -814,6 +815,7 @@ impl Cx<'_> {
                             set_ci(o, sub, value.clone());
                         }
                     }
+                    written = (0..items.len()).collect();
                 }
                 Value::Object(o) => set_ci(o, sub, value),
                 other => {
@@ -823,7 +825,8 @@ impl Cx<'_> {
                 }
             }
             prune(obj, &key);
-            return Ok(());
+            // `emails.primary` = true writes `primary` on every value.
+            return self.primary(obj, &key, t, &written);
         }
         if value.is_null() {
             // RFC 7643 §2.5: null is unassigned.
@@ -1624,6 +1627,14 @@ mod tests {
             .unwrap();
             assert_eq!(out, u);
         }
+        // `emails.primary` = true on two values writes two primaries.
+        let e = run(
+            &u,
+            json!([{"op": "replace", "path": "emails.primary", "value": true}]),
+            Compat::strict(),
+        )
+        .unwrap_err();
+        assert_eq!(e.scim_type, Some(ScimType::InvalidValue));
         // Two primaries in one written list: invalidValue strictly, the last wins under entra.
         let two = json!([{"op": "replace", "path": "emails", "value": [
             {"value": "x", "primary": true}, {"value": "y", "primary": true}]}]);
