@@ -313,3 +313,170 @@ fn proxy_schema_is_the_shipped_file() {
         "https://json-schema.org/draft/2020-12/schema"
     );
 }
+
+// ---- scimmap patch ----
+
+const PATCH_URN: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+/// Runs `scimmap patch` with `ops` (the `Operations` array) on `resource`.
+fn patch(name: &str, resource: &str, ops: &str, extra: &[&str]) -> Output {
+    let ops = temp_file(
+        &format!("{name}.ops.json"),
+        &format!(r#"{{"schemas":["{PATCH_URN}"],"Operations":{ops}}}"#),
+    );
+    let mut args = vec!["patch", "--ops", ops.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    scimmap(&args, Some(resource))
+}
+
+fn stdout_json(out: &Output) -> serde_json::Value {
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn patch_entra_manager_string_is_stored_as_an_object() {
+    let ops = format!(r#"[{{"op":"Add","path":"{ENTERPRISE}:manager","value":"m1"}}]"#);
+    let out = patch("mgr", r#"{"userName":"a"}"#, &ops, &["--compat", "entra"]);
+    assert_eq!(
+        stdout_json(&out)[ENTERPRISE]["manager"],
+        serde_json::json!({"value": "m1"})
+    );
+    let ops = format!(r#"[{{"op":"Remove","path":"{ENTERPRISE}:manager[value eq \"m1\"]"}}]"#);
+    let user = format!(r#"{{"userName":"a","{ENTERPRISE}":{{"manager":{{"value":"m1"}}}}}}"#);
+    let out = patch("mgr-rm", &user, &ops, &["--compat", "entra"]);
+    assert_eq!(stdout_json(&out), serde_json::json!({"userName": "a"}));
+    // Strict: the wrong shape, exit 1.
+    let ops = format!(r#"[{{"op":"add","path":"{ENTERPRISE}:manager","value":"m1"}}]"#);
+    let out = patch(
+        "mgr-strict",
+        r#"{"userName":"a"}"#,
+        &ops,
+        &["--json-errors"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let e: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(e["scimType"], "invalidValue");
+}
+
+#[test]
+fn patch_wrong_shape_for_complex_attributes_is_invalid_value() {
+    for (mode, ops) in [
+        ("strict", r#"[{"op":"add","path":"addresses","value":200}]"#),
+        ("entra", r#"[{"op":"add","path":"addresses","value":200}]"#),
+        ("strict", r#"[{"op":"replace","path":"name","value":5}]"#),
+        ("entra", r#"[{"op":"add","path":"emails","value":"x@y.z"}]"#),
+        (
+            "entra",
+            r#"[{"op":"replace","value":{"name":[{"givenName":"A"}]}}]"#,
+        ),
+    ] {
+        let out = patch(
+            "shape",
+            r#"{"userName":"a"}"#,
+            ops,
+            &["--compat", mode, "--json-errors"],
+        );
+        assert_eq!(out.status.code(), Some(1), "{mode} {ops}");
+        let e: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+        assert_eq!(e["scimType"], "invalidValue", "{mode} {ops}");
+    }
+}
+
+#[test]
+fn patch_primary_true_demotes_the_others_in_strict_mode() {
+    let user = r#"{"userName":"a","emails":[{"value":"a@x","primary":true}]}"#;
+    let ops = r#"[{"op":"add","path":"emails","value":[{"value":"b@x","primary":true}]}]"#;
+    let out = patch("primary", user, ops, &[]);
+    assert_eq!(
+        stdout_json(&out)["emails"],
+        serde_json::json!([{"value": "a@x", "primary": false}, {"value": "b@x", "primary": true}])
+    );
+}
+
+#[test]
+fn patch_entra_remove_with_an_object_value_removes_the_members() {
+    let group = r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"g","members":[{"value":"u1"},{"value":"u2"}]}"#;
+    for ops in [
+        r#"[{"op":"Remove","value":{"members":[{"value":"u1"}]}}]"#,
+        r#"[{"op":"Remove","path":"members","value":{"members":[{"value":"u1"}]}}]"#,
+    ] {
+        let out = patch("rm-obj", group, ops, &["--compat", "entra"]);
+        assert_eq!(
+            stdout_json(&out)["members"],
+            serde_json::json!([{"value": "u2"}]),
+            "{ops}"
+        );
+    }
+    let ops = r#"[{"op":"Remove","path":"members","value":{"memberz":[{"value":"u1"}]}}]"#;
+    let out = patch("rm-typo", group, ops, &["--compat", "entra"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains("invalidValue"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// Words in `s` that look like Rust items: `a::b` paths or snake_case identifiers.
+fn rust_names(s: &str) -> Vec<String> {
+    let mut found: Vec<String> = s
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+        .filter(|w| {
+            w.contains("::")
+                || w.split(':').any(|p| {
+                    let p = p.trim_matches('_');
+                    p.contains('_') && p.chars().any(|c| c.is_ascii_lowercase())
+                })
+        })
+        .map(String::from)
+        .collect();
+    found.dedup();
+    found
+}
+
+#[test]
+fn patch_errors_name_flags_and_config_switches_not_rust_items() {
+    let user = r#"{"userName":"a","emails":[{"value":"a@x"}]}"#;
+    let manager = format!(r#"[{{"op":"add","path":"{ENTERPRISE}:manager","value":"m1"}}]"#);
+    let cases: Vec<(&str, String)> = vec![
+        ("op case", r#"[{"op":"Add","path":"nickName","value":"n"}]"#.into()),
+        ("remove value", r#"[{"op":"remove","path":"emails","value":[{"value":"a@x"}]}]"#.into()),
+        ("pathless remove", r#"[{"op":"remove","value":{"emails":[{"value":"a@x"}]}}]"#.into()),
+        ("boolean string", r#"[{"op":"replace","path":"active","value":"True"}]"#.into()),
+        ("dotted key", r#"[{"op":"replace","value":{"name.givenName":"A"}}]"#.into()),
+        ("manager string", manager),
+        ("two primaries", r#"[{"op":"replace","path":"emails","value":[{"value":"x","primary":true},{"value":"y","primary":true}]}]"#.into()),
+        ("wrong shape", r#"[{"op":"add","path":"addresses","value":200}]"#.into()),
+        ("bare filter", r#"[{"op":"remove","path":"emails[value eq x]"}]"#.into()),
+    ];
+    let mut with_hint = 0;
+    for (what, ops) in &cases {
+        for extra in [&[][..], &["--json-errors"][..]] {
+            let out = patch("msg", user, ops, extra);
+            let err = text(&out.stderr);
+            assert_ne!(out.status.code(), Some(0), "{what}: {}", text(&out.stdout));
+            assert!(
+                rust_names(&err).is_empty(),
+                "{what}: {:?} in {err}",
+                rust_names(&err)
+            );
+            if err.contains("--compat entra") {
+                with_hint += 1;
+            }
+        }
+    }
+    // Every leniency a switch allows says how to turn it on.
+    assert!(with_hint >= 12, "{with_hint}");
+    for args in [
+        &["patch", "--ops", "x.json", "--compat", "lenient"][..],
+        &["patch"][..],
+        &["patch", "--bogus"][..],
+    ] {
+        let out = scimmap(args, Some("{}"));
+        assert_eq!(out.status.code(), Some(2));
+        let err = text(&out.stderr);
+        assert!(rust_names(&err).is_empty(), "{args:?}: {err}");
+    }
+}

@@ -444,6 +444,7 @@ fn compat(v: Option<&Json>, default: Compat, at: &str) -> Result<Compat, ConfigE
                     "upsertValuePath" => &mut c.upsert_value_path,
                     "uniquePrimary" => &mut c.unique_primary,
                     "bareFilterValues" => &mut c.bare_filter_values,
+                    "managerString" => &mut c.manager_string,
                     _ => return Err(bad(format!("`{at}`: unknown switch `{k}`"))),
                 };
                 *slot = b;

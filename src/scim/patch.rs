@@ -30,11 +30,22 @@ pub struct Compat {
     /// add/replace on a value path that matches nothing creates the element from the
     /// filter's `eq` terms instead of failing with `noTarget`.
     pub upsert_value_path: bool,
-    /// When a value with `primary: true` is written, other values lose `primary`
-    /// (RFC 7643 §2.4 allows one) instead of the request failing.
+    /// When one written list of values holds several `primary: true` values, the last one
+    /// wins instead of the request failing with `invalidValue`. (A value written with
+    /// `primary: true` always takes `primary` from the values already stored, in every
+    /// mode: RFC 7644 §3.5.2.)
     pub unique_primary: bool,
     /// Accept unquoted values in path filters (`members[value eq 123abc]`).
     pub bare_filter_values: bool,
+    /// A single-valued reference attribute (the enterprise `manager`) given as the plain id
+    /// string Entra sends (spec §4.2) is stored as `{"value": id}`, a one-element array as
+    /// its element, and a value filter on it that matches nothing removes nothing.
+    pub manager_string: bool,
+}
+
+/// Where a user turns a switch on: the CLI flag and the proxy config member.
+fn switch_hint(json_name: &str) -> String {
+    format!("--compat entra, or the switch `{json_name}` in the proxy's `client.compat`/`upstream.compat`")
 }
 
 impl Compat {
@@ -53,6 +64,7 @@ impl Compat {
             upsert_value_path: true,
             unique_primary: true,
             bare_filter_values: true,
+            manager_string: true,
         }
     }
 }
@@ -97,6 +109,24 @@ pub struct Operation {
 pub struct PatchOp {
     /// Operations in order.
     pub operations: Vec<Operation>,
+}
+
+/// A path-less `remove` whose value names the attributes and the values to remove
+/// (`{"members": [{"value": "u1"}]}`): accepted with `remove_by_value`.
+fn pathless_remove_ok(compat: &Compat, value: &Option<Value>) -> bool {
+    compat.remove_by_value && matches!(value, Some(Value::Object(_)))
+}
+
+fn pathless_remove_refusal(compat: &Compat) -> String {
+    if compat.remove_by_value {
+        "remove needs a `path`, or a `value` object naming the attributes and the values to remove"
+            .into()
+    } else {
+        format!(
+            "remove needs a `path` (RFC 7644 §3.5.2.2; a `value` object naming the attributes and values to remove is accepted with {})",
+            switch_hint("removeByValue")
+        )
+    }
 }
 
 fn err(t: ScimType, detail: impl Into<String>) -> ScimError {
@@ -173,7 +203,11 @@ impl PatchOp {
                         format!(
                             "operation {i}: unknown op {} (RFC 7644 §3.5.2 allows \"add\", \"remove\", \"replace\"{})",
                             quote(n),
-                            if compat.op_case_insensitive { "" } else { "; Compat::op_case_insensitive accepts other cases" }
+                            if compat.op_case_insensitive {
+                                String::new()
+                            } else {
+                                format!("; other cases are accepted with {}", switch_hint("opCaseInsensitive"))
+                            }
                         ),
                     ))
                 }
@@ -202,12 +236,12 @@ impl PatchOp {
                     format!("operation {i} ({}) needs a `value`", kind.as_str()),
                 ));
             }
-            if kind == OpKind::Remove && path.is_none() {
+            if kind == OpKind::Remove && path.is_none() && !pathless_remove_ok(compat, &value) {
                 // RFC 7644 §3.5.2.2: "If "path" is unspecified, the operation fails with
                 // HTTP status code 400 and a "scimType" error code of "noTarget"."
                 return Err(err(
                     ScimType::NoTarget,
-                    format!("operation {i}: remove needs a `path`"),
+                    format!("operation {i}: {}", pathless_remove_refusal(compat)),
                 ));
             }
             operations.push(Operation {
@@ -377,7 +411,15 @@ impl Target<'_> {
 impl Cx<'_> {
     fn apply_op(&self, work: &mut Value, op: &Operation) -> Result<(), ScimError> {
         match (&op.path, op.op) {
-            (None, OpKind::Remove) => Err(err(ScimType::NoTarget, "remove needs a `path`")),
+            (None, OpKind::Remove) => match &op.value {
+                Some(Value::Object(map)) if self.compat.remove_by_value => {
+                    self.pathless_remove(work, map)
+                }
+                _ => Err(err(
+                    ScimType::NoTarget,
+                    pathless_remove_refusal(self.compat),
+                )),
+            },
             (None, kind) => self.pathless(work, kind, op.value.as_ref()),
             (Some(p), kind) => {
                 let t = Target {
@@ -405,25 +447,60 @@ impl Cx<'_> {
                 format!("{} without a path needs an object `value`", kind.as_str()),
             ));
         };
+        for (p, text, v) in self.pathless_targets(kind, map)? {
+            let t = Target {
+                path: &p,
+                text: Some(&text),
+            };
+            self.write(work, &t, kind, v.clone())?;
+        }
+        Ok(())
+    }
+
+    /// Path-less remove (`remove_by_value`): each key names an attribute, its value the
+    /// values to remove from it, as `remove` with that path and value would.
+    fn pathless_remove(&self, work: &mut Value, map: &Map<String, Value>) -> Result<(), ScimError> {
+        for (p, text, v) in self.pathless_targets(OpKind::Remove, map)? {
+            let t = Target {
+                path: &p,
+                text: Some(&text),
+            };
+            self.remove(work, &t, Some(v))?;
+        }
+        Ok(())
+    }
+
+    /// The attributes a path-less `value` object names: plain names, the core schema's
+    /// URN holding core attributes, extension objects keyed by their URN (RFC 7643 §3.3),
+    /// and, with `pathless_attribute_paths`, attribute paths as keys.
+    fn pathless_targets<'v>(
+        &self,
+        kind: OpKind,
+        map: &'v Map<String, Value>,
+    ) -> Result<Vec<(Path, String, &'v Value)>, ScimError> {
+        let mut out = Vec::with_capacity(map.len());
         for (k, v) in map {
             let is_urn = k.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:"));
             if is_urn && self.schemas.is_core(k) {
-                // `{"urn:…:core:2.0:User": {...}}`: attributes of the core schema.
-                self.pathless(work, kind, Some(v))?;
-                continue;
+                if let Value::Object(inner) = v {
+                    out.extend(self.pathless_targets(kind, inner)?);
+                    continue;
+                }
+                return Err(err(
+                    ScimType::InvalidValue,
+                    format!(
+                        "{} without a path: key {} must hold an object of attributes",
+                        kind.as_str(),
+                        quote(k)
+                    ),
+                ));
             }
             let registered = self.schemas.schema(k).is_some();
             if is_urn && v.is_object() && (registered || self.schemas.split_urn(k).is_none()) {
-                // An extension object keyed by its schema URN (RFC 7643 §3.3).
                 if let Value::Object(inner) = v {
                     for (k2, v2) in inner {
                         let p = Path::from_attr(AttrPath::new(Some(k), k2, None));
-                        let text = format!("{k}:{k2}");
-                        let t = Target {
-                            path: &p,
-                            text: Some(&text),
-                        };
-                        self.write(work, &t, kind, v2.clone())?;
+                        out.push((p, format!("{k}:{k2}"), v2));
                     }
                 }
                 continue;
@@ -433,9 +510,10 @@ impl Cx<'_> {
                 return Err(err(
                     ScimType::InvalidPath,
                     format!(
-                        "{} without a path: key {} is not an attribute name (Compat::pathless_attribute_paths accepts attribute paths as keys)",
+                        "{} without a path: key {} is not an attribute name (attribute paths as keys are accepted with {})",
                         kind.as_str(),
-                        quote(k)
+                        quote(k),
+                        switch_hint("pathlessAttributePaths")
                     ),
                 ));
             }
@@ -445,13 +523,9 @@ impl Cx<'_> {
                 Path::parse_with(k, &Limits::default(), self.compat.bare_filter_values)
                     .map_err(|e| ScimError::invalid_path(k, &e))?
             };
-            let t = Target {
-                path: &p,
-                text: Some(k),
-            };
-            self.write(work, &t, kind, v.clone())?;
+            out.push((p, k.clone(), v));
         }
-        Ok(())
+        Ok(out)
     }
 
     fn defs(&self, path: &Path) -> (Option<&AttributeDef>, Option<&AttributeDef>) {
@@ -527,7 +601,11 @@ impl Cx<'_> {
         Ok(())
     }
 
-    /// Coerces Entra's `"True"`/`"False"` and checks simple types against the schema.
+    /// Checks `value` against the attribute's type and shape (RFC 7643 §2.2–§2.4): a
+    /// wrong JSON type or shape is `invalidValue`, for simple and complex attributes
+    /// alike. Coerces what the switches allow: `"True"`/`"False"` for booleans, the
+    /// manager as a plain id string. `element`: `value` is one value of a multi-valued
+    /// attribute.
     fn check_value(
         &self,
         t: &Target<'_>,
@@ -555,24 +633,31 @@ impl Cx<'_> {
         };
         match (d.ty, value) {
             (_, Value::Null) => Ok(Value::Null),
-            (AttrType::Boolean, Value::Bool(b)) => Ok(Value::Bool(b)),
-            (AttrType::Boolean, Value::String(s)) => {
-                if self.compat.boolean_strings && s.eq_ignore_ascii_case("true") {
-                    Ok(Value::Bool(true))
-                } else if self.compat.boolean_strings && s.eq_ignore_ascii_case("false") {
-                    Ok(Value::Bool(false))
-                } else {
-                    Err(bad(&format!(
-                        "a boolean, got the string {}{}",
-                        quote(&s),
-                        if self.compat.boolean_strings {
-                            ""
-                        } else {
-                            " (Compat::boolean_strings accepts \"True\"/\"False\")"
-                        }
-                    )))
+            (_, Value::Array(mut a)) if !d.multi_valued => {
+                if self.compat.manager_string && is_single_reference(d) && a.len() == 1 {
+                    // Entra's older manager shape: `[{"value": id}]` (spec §4.2).
+                    return self.check_value(t, def, a.remove(0), element);
                 }
+                Err(bad(&format!(
+                    "{}, not an array (it is single-valued)",
+                    type_noun(d.ty)
+                )))
             }
+            (AttrType::Boolean, Value::Bool(b)) => Ok(Value::Bool(b)),
+            (AttrType::Boolean, Value::String(s)) => self.boolean_string(&s).ok_or_else(|| {
+                bad(&format!(
+                    "a boolean, got the string {}{}",
+                    quote(&s),
+                    if self.compat.boolean_strings {
+                        String::new()
+                    } else {
+                        format!(
+                            " (\"True\"/\"False\" are accepted with {})",
+                            switch_hint("booleanStrings")
+                        )
+                    }
+                ))
+            }),
             (AttrType::Boolean, _) => Err(bad("a boolean")),
             (AttrType::String | AttrType::Reference | AttrType::DateTime | AttrType::Binary, v) => {
                 if v.is_string() {
@@ -588,21 +673,53 @@ impl Cx<'_> {
                     Err(bad("a number"))
                 }
             }
-            (AttrType::Complex, Value::Object(o)) => {
-                let mut out = Map::new();
-                for (k, v) in o {
-                    let sd = d.sub(&k);
-                    let v = match sd {
-                        Some(sd) => self.check_value(t, Some(sd), v, false)?,
-                        None => v,
-                    };
-                    out.insert(k, v);
-                }
-                Ok(Value::Object(out))
+            (AttrType::Complex, Value::Object(o)) => self.check_subs(t, d, o).map(Value::Object),
+            (AttrType::Complex, Value::String(s))
+                if self.compat.manager_string && is_single_reference(d) =>
+            {
+                // Entra sends the manager as its id (spec §4.2, §4.3).
+                let mut o = Map::new();
+                o.insert("value".into(), Value::String(s));
+                Ok(Value::Object(o))
             }
-            // Entra sends the manager id as a plain string (spec §4.2); keep it.
-            (AttrType::Complex, v) => Ok(v),
+            (AttrType::Complex, Value::String(_)) if is_single_reference(d) => Err(bad(&format!(
+                "an object such as {{\"value\": id}} (a plain id string is accepted with {})",
+                switch_hint("managerString")
+            ))),
+            (AttrType::Complex, _) if d.multi_valued => Err(bad("objects as its values")),
+            (AttrType::Complex, _) => Err(bad("an object")),
         }
+    }
+
+    fn boolean_string(&self, s: &str) -> Option<Value> {
+        if !self.compat.boolean_strings {
+            return None;
+        }
+        if s.eq_ignore_ascii_case("true") {
+            Some(Value::Bool(true))
+        } else if s.eq_ignore_ascii_case("false") {
+            Some(Value::Bool(false))
+        } else {
+            None
+        }
+    }
+
+    /// The sub-attributes of a complex value, each checked against its definition.
+    fn check_subs(
+        &self,
+        t: &Target<'_>,
+        d: &AttributeDef,
+        o: Map<String, Value>,
+    ) -> Result<Map<String, Value>, ScimError> {
+        let mut out = Map::new();
+        for (k, v) in o {
+            let v = match d.sub(&k) {
+                Some(sd) => self.check_value(t, Some(sd), v, false)?,
+                None => v,
+            };
+            out.insert(k, v);
+        }
+        Ok(out)
     }
 
     /// The object holding the attribute's schema, created on demand for writes.
@@ -684,6 +801,7 @@ impl Cx<'_> {
             let slot = obj
                 .entry(key.clone())
                 .or_insert_with(|| Value::Object(Map::new()));
+            let mut written = Vec::new();
             match slot {
                 Value::Array(items) => {
                     if items.is_empty() {
@@ -697,6 +815,7 @@ impl Cx<'_> {
                             set_ci(o, sub, value.clone());
                         }
                     }
+                    written = (0..items.len()).collect();
                 }
                 Value::Object(o) => set_ci(o, sub, value),
                 other => {
@@ -706,7 +825,8 @@ impl Cx<'_> {
                 }
             }
             prune(obj, &key);
-            return Ok(());
+            // `emails.primary` = true writes `primary` on every value.
+            return self.primary(obj, &key, t, &written);
         }
         if value.is_null() {
             // RFC 7643 §2.5: null is unassigned.
@@ -718,32 +838,9 @@ impl Cx<'_> {
         } else {
             value
         };
-        match (kind, obj.get_mut(&key)) {
-            (_, None) => {
-                obj.insert(key.clone(), value);
-            }
-            (OpKind::Add, Some(Value::Array(items))) => {
-                // RFC 7644 §3.5.2.1: values already present cause no change.
-                if let Value::Array(new) = value {
-                    for v in new {
-                        if !items.contains(&v) {
-                            items.push(v);
-                        }
-                    }
-                }
-            }
-            (_, Some(Value::Object(cur))) if value.is_object() && !multi => {
-                // RFC 7644 §3.5.2.1/§3.5.2.3: sub-attributes not given are left unchanged.
-                if let Value::Object(new) = value {
-                    for (k, v) in new {
-                        set_ci(cur, &k, v);
-                    }
-                }
-            }
-            (_, Some(slot)) => *slot = value,
-        }
+        let written = store(obj, &key, kind, value, multi);
         prune(obj, &key);
-        self.primary(obj, &key, t, None)
+        self.primary(obj, &key, t, &written)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -832,53 +929,51 @@ impl Cx<'_> {
             }
         }
         obj.insert(key.to_string(), Value::Array(items));
-        self.primary(obj, key, t, Some(&hits))
+        self.primary(obj, key, t, &hits)
     }
 
-    /// RFC 7643 §2.4: "The primary attribute value "true" MUST appear no more than once."
+    /// RFC 7644 §3.5.2: "a PATCH operation that sets a value's "primary" sub-attribute to
+    /// "true" SHALL cause the server to automatically set "primary" to "false" for any
+    /// other values in the array." `written`: indices of the values this operation wrote.
+    /// Several of them primary is `invalidValue` (RFC 7643 §2.4: "no more than once"),
+    /// unless `unique_primary` keeps the last.
     fn primary(
         &self,
         obj: &mut Map<String, Value>,
         key: &str,
         t: &Target<'_>,
-        written: Option<&[usize]>,
+        written: &[usize],
     ) -> Result<(), ScimError> {
         let Some(Value::Array(items)) = obj.get_mut(key) else {
             return Ok(());
         };
-        let is_primary = |e: &Value| {
-            e.as_object()
-                .and_then(|o| get_ci(o, "primary"))
-                .is_some_and(|p| p == &Value::Bool(true))
-        };
-        let primaries: Vec<usize> = items
+        let mut primaries: Vec<usize> = written
             .iter()
-            .enumerate()
-            .filter(|(_, e)| is_primary(e))
-            .map(|(i, _)| i)
+            .copied()
+            .filter(|&i| items.get(i).is_some_and(is_primary))
             .collect();
-        if primaries.len() <= 1 {
-            return Ok(());
-        }
-        if !self.compat.unique_primary {
-            return Err(err(
-                ScimType::InvalidValue,
-                format!(
-                    "path {}: more than one value of `{key}` is primary (RFC 7643 §2.4; Compat::unique_primary keeps the newest)",
-                    quote(&t.text())
-                ),
-            ));
-        }
-        // Keep the value written last (or the last primary when the whole array was set).
-        let keep = written
-            .and_then(|w| w.iter().rev().find(|i| primaries.contains(i)).copied())
-            .or_else(|| primaries.last().copied());
-        for i in primaries {
-            if Some(i) != keep {
-                if let Some(Value::Object(o)) = items.get_mut(i) {
-                    if let Some(k) = find_key(o, "primary").cloned() {
-                        o.insert(k, Value::Bool(false));
-                    }
+        primaries.sort_unstable();
+        primaries.dedup();
+        let keep = match primaries.as_slice() {
+            [] => return Ok(()),
+            [one] => *one,
+            [.., last] if self.compat.unique_primary => *last,
+            _ => {
+                return Err(err(
+                    ScimType::InvalidValue,
+                    format!(
+                        "path {}: {} of the values written to `{key}` are primary; RFC 7643 §2.4 allows one (the last is kept with {})",
+                        quote(&t.text()),
+                        primaries.len(),
+                        switch_hint("uniquePrimary")
+                    ),
+                ))
+            }
+        };
+        for (i, e) in items.iter_mut().enumerate() {
+            if i != keep && is_primary(e) {
+                if let Value::Object(o) = e {
+                    set_ci(o, "primary", Value::Bool(false));
                 }
             }
         }
@@ -892,123 +987,283 @@ impl Cx<'_> {
         value: Option<&Value>,
     ) -> Result<(), ScimError> {
         let path = t.path;
-        let (top_def, _) = self.defs(path);
         if let Some(v) = value.filter(|v| !v.is_null()) {
             if !self.compat.remove_by_value {
                 return Err(err(
                     ScimType::InvalidSyntax,
                     format!(
-                        "path {}: remove takes no `value` (RFC 7644 §3.5.2.2; Compat::remove_by_value removes the given values)",
-                        quote(&t.text())
+                        "path {}: remove takes no `value` (RFC 7644 §3.5.2.2; removing the given values is accepted with {})",
+                        quote(&t.text()),
+                        switch_hint("removeByValue")
                     ),
                 ));
             }
             if path.filter.is_none() && path.target_sub().is_none() {
-                self.check_mutability(t, OpKind::Replace, None)?;
-                let Some(obj) = self.container_mut(work, path.attr.uri.as_deref(), false) else {
-                    return Ok(());
-                };
-                let Some(key) = find_key(obj, &path.attr.attr).cloned() else {
-                    return Ok(());
-                };
-                if let Some(Value::Array(items)) = obj.get_mut(&key) {
-                    let given: Vec<&Value> = match v {
-                        Value::Array(a) => a.iter().collect(),
-                        other => vec![other],
-                    };
-                    items.retain(|e| !given.iter().any(|g| value_matches(e, g, top_def)));
-                    prune(obj, &key);
-                    return Ok(());
-                }
-                // A single-valued attribute: remove it when the value matches.
-                if obj
-                    .get(&key)
-                    .is_some_and(|cur| value_matches(cur, v, top_def))
-                {
-                    obj.remove(&key);
-                }
-                return Ok(());
+                return self.remove_values(work, t, v);
             }
         }
+        let top_def = self.defs(path).0;
         let Some(obj) = self.container_mut(work, path.attr.uri.as_deref(), false) else {
-            if path.filter.is_some() {
-                return Err(no_target(t, &path.attr.attr));
-            }
-            return Ok(());
+            return match &path.filter {
+                Some(_) => self.filter_missed(t, &path.attr.attr, top_def),
+                None => Ok(()),
+            };
         };
         let Some(key) = find_key(obj, &path.attr.attr).cloned() else {
             if path.filter.is_some() {
-                return Err(no_target(t, &path.attr.attr));
+                return self.filter_missed(t, &path.attr.attr, top_def);
             }
             // Removing an unassigned attribute leaves the resource as requested.
             return self.check_mutability(t, OpKind::Remove, None);
         };
         if let Some(filter) = &path.filter {
-            let items: Vec<Value> = match obj.get(&key) {
-                Some(Value::Array(a)) => a.clone(),
-                Some(other) => vec![other.clone()],
-                None => Vec::new(),
-            };
-            let mut keep = Vec::new();
-            let mut hit = false;
-            for e in items {
-                if matches_element(filter, &e, top_def, self.schemas)? {
-                    hit = true;
-                    match &path.sub {
-                        None => {
-                            self.check_mutability(t, OpKind::Remove, None)?;
-                        }
-                        Some(s) => {
-                            let mut e = e;
-                            if let Value::Object(o) = &mut e {
-                                self.check_mutability(t, OpKind::Remove, get_ci(o, s))?;
-                                if let Some(k) = find_key(o, s).cloned() {
-                                    o.remove(&k);
-                                }
-                            }
-                            keep.push(e);
-                        }
-                    }
-                } else {
-                    keep.push(e);
-                }
-            }
-            if !hit {
-                return Err(no_target(t, &key));
-            }
-            obj.insert(key.clone(), Value::Array(keep));
-            prune(obj, &key);
-            return Ok(());
+            return self.remove_filtered(obj, &key, t, filter, top_def);
         }
         if let Some(sub) = &path.attr.sub {
-            let current = obj
-                .get(&key)
-                .and_then(|c| c.as_object())
-                .and_then(|o| get_ci(o, sub));
-            self.check_mutability(t, OpKind::Remove, current)?;
-            match obj.get_mut(&key) {
-                Some(Value::Object(o)) => {
-                    if let Some(k) = find_key(o, sub).cloned() {
-                        o.remove(&k);
-                    }
-                }
-                Some(Value::Array(items)) => {
-                    for e in items.iter_mut() {
-                        if let Value::Object(o) = e {
-                            if let Some(k) = find_key(o, sub).cloned() {
-                                o.remove(&k);
-                            }
-                        }
-                    }
-                }
-                _ => {}
-            }
-            prune(obj, &key);
-            return Ok(());
+            return self.remove_sub(obj, &key, t, sub);
         }
         self.check_mutability(t, OpKind::Remove, obj.get(&key))?;
         obj.remove(&key);
         Ok(())
+    }
+
+    /// A value filter that matched nothing: `noTarget` (RFC 7644 §3.5.2.2), except on the
+    /// manager with `manager_string`, where Entra removes the manager it last sent
+    /// (`manager[value eq "id"]`) and one that is already gone or replaced is the outcome
+    /// it asked for.
+    fn filter_missed(
+        &self,
+        t: &Target<'_>,
+        key: &str,
+        def: Option<&AttributeDef>,
+    ) -> Result<(), ScimError> {
+        if self.compat.manager_string && def.is_some_and(is_single_reference) {
+            return Ok(());
+        }
+        Err(no_target(t, key))
+    }
+
+    /// `remove` with a value (`remove_by_value`): removes the values that match the given
+    /// ones. The value may list them (`[{"value": "u1"}]`), be one of them, or name the
+    /// attribute (`{"members": [...]}`, as Entra writes a path-less remove).
+    fn remove_values(&self, work: &mut Value, t: &Target<'_>, v: &Value) -> Result<(), ScimError> {
+        let path = t.path;
+        let top_def = self.defs(path).0;
+        self.check_mutability(t, OpKind::Replace, None)?;
+        let v = unwrap_named(v, &path.attr.attr, top_def);
+        if v.is_null() {
+            // `{"members": null}`: RFC 7643 §2.5, null is unassigned.
+            let inner = Target { path, text: t.text };
+            return self.remove(work, &inner, None);
+        }
+        let given = self.removal_templates(t, top_def, v)?;
+        let Some(obj) = self.container_mut(work, path.attr.uri.as_deref(), false) else {
+            return Ok(());
+        };
+        let Some(key) = find_key(obj, &path.attr.attr).cloned() else {
+            return Ok(());
+        };
+        let matches = |e: &Value| given.iter().any(|g| value_matches(e, g, top_def));
+        match obj.get_mut(&key) {
+            Some(Value::Array(items)) => items.retain(|e| !matches(e)),
+            Some(cur) if matches(cur) => {
+                obj.remove(&key);
+            }
+            _ => {}
+        }
+        prune(obj, &key);
+        Ok(())
+    }
+
+    /// The values a remove-by-value names, checked like written values (so a wrong shape
+    /// is `invalidValue`, never a removal that silently matches nothing); for a known
+    /// complex attribute every key must be one of its sub-attributes.
+    fn removal_templates(
+        &self,
+        t: &Target<'_>,
+        def: Option<&AttributeDef>,
+        v: &Value,
+    ) -> Result<Vec<Value>, ScimError> {
+        let listed: Vec<Value> = match v {
+            Value::Array(a) if !def.is_some_and(|d| !d.multi_valued) => a.clone(),
+            Value::Array(a) if a.len() == 1 => a.clone(),
+            other => vec![other.clone()],
+        };
+        let mut out = Vec::with_capacity(listed.len());
+        for g in listed {
+            let g = self.check_value(t, def, g, true)?;
+            if let (Some(d), Value::Object(o)) = (def, &g) {
+                if let Some(k) = o.keys().find(|k| d.sub(k).is_none()) {
+                    return Err(err(
+                        ScimType::InvalidValue,
+                        format!(
+                            "path {}: `{}` has no sub-attribute `{k}` to match the values to remove",
+                            quote(&t.text()),
+                            d.name
+                        ),
+                    ));
+                }
+            }
+            out.push(g);
+        }
+        Ok(out)
+    }
+
+    /// `remove` on a value path (`emails[type eq "work"]`, `…manager[value eq "id"]`),
+    /// with or without a sub-attribute.
+    fn remove_filtered(
+        &self,
+        obj: &mut Map<String, Value>,
+        key: &str,
+        t: &Target<'_>,
+        filter: &Filter,
+        def: Option<&AttributeDef>,
+    ) -> Result<(), ScimError> {
+        let (items, single) = match obj.get(key) {
+            Some(Value::Array(a)) => (a.clone(), false),
+            Some(other) => (vec![other.clone()], true),
+            None => (Vec::new(), false),
+        };
+        let mut keep = Vec::new();
+        let mut hit = false;
+        for e in items {
+            if !matches_element(filter, &e, def, self.schemas)? {
+                keep.push(e);
+                continue;
+            }
+            hit = true;
+            match &t.path.sub {
+                None => self.check_mutability(t, OpKind::Remove, None)?,
+                Some(s) => {
+                    let mut e = e;
+                    if let Value::Object(o) = &mut e {
+                        self.check_mutability(t, OpKind::Remove, get_ci(o, s))?;
+                        if let Some(k) = find_key(o, s).cloned() {
+                            o.remove(&k);
+                        }
+                    }
+                    keep.push(e);
+                }
+            }
+        }
+        if !hit {
+            return self.filter_missed(t, key, def);
+        }
+        // A single-valued complex attribute (the manager) stays single-valued.
+        let rest = match (single, keep.pop()) {
+            (true, Some(e)) => e,
+            (true, None) => Value::Null,
+            (false, last) => {
+                keep.extend(last);
+                Value::Array(keep)
+            }
+        };
+        obj.insert(key.to_string(), rest);
+        prune(obj, key);
+        Ok(())
+    }
+
+    /// `remove` of `name.familyName`, or of `emails.type` on every element.
+    fn remove_sub(
+        &self,
+        obj: &mut Map<String, Value>,
+        key: &str,
+        t: &Target<'_>,
+        sub: &str,
+    ) -> Result<(), ScimError> {
+        let current = obj
+            .get(key)
+            .and_then(|c| c.as_object())
+            .and_then(|o| get_ci(o, sub));
+        self.check_mutability(t, OpKind::Remove, current)?;
+        let drop_sub = |o: &mut Map<String, Value>| {
+            if let Some(k) = find_key(o, sub).cloned() {
+                o.remove(&k);
+            }
+        };
+        match obj.get_mut(key) {
+            Some(Value::Object(o)) => drop_sub(o),
+            Some(Value::Array(items)) => items
+                .iter_mut()
+                .filter_map(Value::as_object_mut)
+                .for_each(drop_sub),
+            _ => {}
+        }
+        prune(obj, key);
+        Ok(())
+    }
+}
+
+fn is_primary(e: &Value) -> bool {
+    e.as_object()
+        .and_then(|o| get_ci(o, "primary"))
+        .is_some_and(|p| p == &Value::Bool(true))
+}
+
+/// Stores a checked, non-null `value` under `key` (wrapped in an array when `multi`) and
+/// returns the indices of the array values it wrote (for [`Cx::primary`]).
+fn store(
+    obj: &mut Map<String, Value>,
+    key: &str,
+    kind: OpKind,
+    value: Value,
+    multi: bool,
+) -> Vec<usize> {
+    let count = |v: &Value| v.as_array().map_or(0, Vec::len);
+    match (kind, obj.get_mut(key)) {
+        (_, None) => {
+            let n = count(&value);
+            obj.insert(key.to_string(), value);
+            (0..n).collect()
+        }
+        (OpKind::Add, Some(Value::Array(items))) => {
+            // RFC 7644 §3.5.2.1: values already present cause no change.
+            let Value::Array(new) = value else {
+                return Vec::new();
+            };
+            let mut written = Vec::with_capacity(new.len());
+            for v in new {
+                match items.iter().position(|e| e == &v) {
+                    Some(i) => written.push(i),
+                    None => {
+                        written.push(items.len());
+                        items.push(v);
+                    }
+                }
+            }
+            written
+        }
+        (_, Some(Value::Object(cur))) if value.is_object() && !multi => {
+            // RFC 7644 §3.5.2.1/§3.5.2.3: sub-attributes not given are left unchanged.
+            if let Value::Object(new) = value {
+                for (k, v) in new {
+                    set_ci(cur, &k, v);
+                }
+            }
+            Vec::new()
+        }
+        (_, Some(slot)) => {
+            let n = count(&value);
+            *slot = value;
+            (0..n).collect()
+        }
+    }
+}
+
+/// A single-valued complex attribute pointing at another resource: the enterprise
+/// `manager` (RFC 7643 §4.3).
+fn is_single_reference(d: &AttributeDef) -> bool {
+    !d.multi_valued && d.ty == AttrType::Complex && d.refers_to_resource()
+}
+
+fn type_noun(ty: AttrType) -> &'static str {
+    match ty {
+        AttrType::Boolean => "a boolean",
+        AttrType::Integer | AttrType::Decimal => "a number",
+        AttrType::Complex => "an object",
+        AttrType::String | AttrType::Reference | AttrType::DateTime | AttrType::Binary => {
+            "a string"
+        }
     }
 }
 
@@ -1049,6 +1304,17 @@ fn prune(obj: &mut Map<String, Value>, key: &str) {
     };
     if empty {
         obj.remove(key);
+    }
+}
+
+/// `{"members": [...]}` given as the value of a remove on `members`: the listed values.
+/// Not when the attribute has a sub-attribute of its own name.
+fn unwrap_named<'v>(v: &'v Value, attr: &str, def: Option<&AttributeDef>) -> &'v Value {
+    match v {
+        Value::Object(o) if o.len() == 1 && !def.is_some_and(|d| d.sub(attr).is_some()) => {
+            get_ci(o, attr).unwrap_or(v)
+        }
+        _ => v,
     }
 }
 
@@ -1202,16 +1468,229 @@ mod tests {
         assert_eq!(e.scim_type, Some(ScimType::Mutability));
     }
 
+    const ENT: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+    fn manager_switch_only() -> Compat {
+        Compat {
+            manager_string: true,
+            ..Compat::strict()
+        }
+    }
+
     #[test]
-    fn primary_unique() {
-        let u = json!({"emails": [{"value": "a", "primary": true}]});
-        let ops =
-            json!([{"op": "add", "path": "emails", "value": [{"value": "b", "primary": true}]}]);
-        assert!(run(&u, ops.clone(), Compat::strict()).is_err());
-        let out = run(&u, ops, Compat::entra()).unwrap();
+    fn entra_manager_string_is_stored_as_an_object() {
+        let u = json!({"userName": "a"});
+        let path = format!("{ENT}:manager");
+        let want = json!({"value": "m1"});
+        for ops in [
+            json!([{"op": "Add", "path": path, "value": "m1"}]),
+            json!([{"op": "Replace", "path": path, "value": "m1"}]),
+            json!([{"op": "Replace", "path": path, "value": [{"value": "m1"}]}]),
+            json!([{"op": "Replace", "value": {(path.clone()): "m1"}}]),
+            json!([{"op": "Add", "value": {ENT: {"manager": "m1"}}}]),
+        ] {
+            let out = run(&u, ops.clone(), Compat::entra()).unwrap();
+            assert_eq!(out[ENT]["manager"], want, "{ops}");
+        }
+        // Replacing keeps the object shape.
+        let before = json!({"userName": "a", ENT: {"manager": {"value": "m0"}}});
+        let out = run(
+            &before,
+            json!([{"op": "replace", "path": path, "value": "m1"}]),
+            manager_switch_only(),
+        )
+        .unwrap();
+        assert_eq!(out[ENT]["manager"], want);
+        // Strict: a plain string is the wrong shape, and the detail says how to allow it.
+        let e = run(
+            &u,
+            json!([{"op": "add", "path": path, "value": "m1"}]),
+            Compat::strict(),
+        )
+        .unwrap_err();
+        assert_eq!(e.scim_type, Some(ScimType::InvalidValue));
+        assert!(e.detail.contains("managerString"), "{}", e.detail);
+        assert!(e.detail.contains("--compat entra"), "{}", e.detail);
+    }
+
+    #[test]
+    fn entra_manager_remove_by_path_and_by_value_filter() {
+        let u = json!({"userName": "a", ENT: {"manager": {"value": "m1"}, "department": "d"}});
+        let plain = format!("{ENT}:manager");
+        let hit = format!("{ENT}:manager[value eq \"m1\"]");
+        let miss = format!("{ENT}:manager[value eq \"m2\"]");
+        for c in [Compat::strict(), Compat::entra()] {
+            for p in [&plain, &hit] {
+                let out = run(&u, json!([{"op": "remove", "path": p}]), c).unwrap();
+                assert_eq!(out[ENT], json!({"department": "d"}), "{p} {c:?}");
+            }
+        }
+        // The extension object left empty goes too.
+        let only = json!({"userName": "a", ENT: {"manager": {"value": "m1"}}});
+        let out = run(
+            &only,
+            json!([{"op": "Remove", "path": hit}]),
+            Compat::entra(),
+        )
+        .unwrap();
+        assert_eq!(out, json!({"userName": "a"}));
+        // A filter that matches nothing: noTarget strictly, nothing removed under entra.
+        let e = run(
+            &u,
+            json!([{"op": "remove", "path": miss}]),
+            Compat::strict(),
+        )
+        .unwrap_err();
+        assert_eq!(e.scim_type, Some(ScimType::NoTarget));
+        for r in [&u, &json!({"userName": "a"})] {
+            let out = run(r, json!([{"op": "Remove", "path": miss}]), Compat::entra()).unwrap();
+            assert_eq!(&out, r);
+        }
+        // Remove with the id as value (remove-by-value) matches the stored object.
+        let out = run(
+            &u,
+            json!([{"op": "Remove", "path": plain, "value": "m1"}]),
+            Compat::entra(),
+        )
+        .unwrap();
+        assert_eq!(out[ENT], json!({"department": "d"}));
+    }
+
+    #[test]
+    fn wrong_shape_for_complex_or_multi_valued_is_invalid_value_in_every_mode() {
+        let u = json!({"userName": "a", "emails": [{"value": "a@x"}]});
+        let cases = [
+            json!([{"op": "add", "path": "addresses", "value": 200}]),
+            json!([{"op": "replace", "path": "name", "value": 5}]),
+            json!([{"op": "replace", "path": "name", "value": "Ada"}]),
+            json!([{"op": "replace", "path": "name", "value": [{"givenName": "A"}]}]),
+            json!([{"op": "add", "path": "emails", "value": "x@y.z"}]),
+            json!([{"op": "add", "path": "emails", "value": [{"value": "b@x"}, 5]}]),
+            json!([{"op": "add", "path": "emails", "value": [["b@x"]]}]),
+            json!([{"op": "replace", "path": "emails[value eq \"a@x\"]", "value": "b@x"}]),
+            json!([{"op": "add", "path": "userName", "value": ["b"]}]),
+            json!([{"op": "add", "value": {"addresses": 200}}]),
+            json!([{"op": "replace", "value": {"name": 5}}]),
+            json!([{"op": "replace", "value": {"emails": ["x@y.z"]}}]),
+            json!([{"op": "replace", "path": format!("{ENT}:manager"),
+                    "value": [{"value": "m1"}, {"value": "m2"}]}]),
+            json!([{"op": "replace", "path": format!("{ENT}:manager"), "value": 7}]),
+        ];
+        for c in [Compat::strict(), Compat::entra()] {
+            for ops in &cases {
+                let e = run(&u, ops.clone(), c).unwrap_err();
+                assert_eq!(e.scim_type, Some(ScimType::InvalidValue), "{ops} {c:?}");
+            }
+        }
+        // An object for a multi-valued attribute is one value.
+        let out = run(
+            &u,
+            json!([{"op": "add", "path": "emails", "value": {"value": "b@x"}}]),
+            Compat::strict(),
+        )
+        .unwrap();
+        assert_eq!(out["emails"], json!([{"value": "a@x"}, {"value": "b@x"}]));
+    }
+
+    #[test]
+    fn primary_true_demotes_the_others_in_every_mode() {
+        let u = json!({"emails": [{"value": "a", "primary": true}, {"value": "b"}]});
+        for c in [Compat::strict(), Compat::entra()] {
+            let out = run(
+                &u,
+                json!([{"op": "add", "path": "emails", "value": [{"value": "c", "primary": true}]}]),
+                c,
+            )
+            .unwrap();
+            assert_eq!(
+                out["emails"],
+                json!([{"value": "a", "primary": false}, {"value": "b"}, {"value": "c", "primary": true}]),
+                "{c:?}"
+            );
+            let out = run(
+                &u,
+                json!([{"op": "replace", "path": "emails[value eq \"b\"].primary", "value": true}]),
+                c,
+            )
+            .unwrap();
+            assert_eq!(
+                out["emails"],
+                json!([{"value": "a", "primary": false}, {"value": "b", "primary": true}]),
+                "{c:?}"
+            );
+            // Re-adding the stored primary value changes nothing.
+            let out = run(
+                &u,
+                json!([{"op": "add", "path": "emails", "value": [{"value": "a", "primary": true}]}]),
+                c,
+            )
+            .unwrap();
+            assert_eq!(out, u);
+        }
+        // `emails.primary` = true on two values writes two primaries.
+        let e = run(
+            &u,
+            json!([{"op": "replace", "path": "emails.primary", "value": true}]),
+            Compat::strict(),
+        )
+        .unwrap_err();
+        assert_eq!(e.scim_type, Some(ScimType::InvalidValue));
+        // Two primaries in one written list: invalidValue strictly, the last wins under entra.
+        let two = json!([{"op": "replace", "path": "emails", "value": [
+            {"value": "x", "primary": true}, {"value": "y", "primary": true}]}]);
+        let e = run(&u, two.clone(), Compat::strict()).unwrap_err();
+        assert_eq!(e.scim_type, Some(ScimType::InvalidValue));
+        assert!(e.detail.contains("uniquePrimary"), "{}", e.detail);
+        let out = run(&u, two, Compat::entra()).unwrap();
         assert_eq!(
             out["emails"],
-            json!([{"value": "a", "primary": false}, {"value": "b", "primary": true}])
+            json!([{"value": "x", "primary": false}, {"value": "y", "primary": true}])
         );
+    }
+
+    #[test]
+    fn entra_remove_with_an_object_value_removes_the_listed_values() {
+        let g = json!({"schemas": [GROUP], "displayName": "g",
+            "members": [{"value": "u1"}, {"value": "u2"}]});
+        let listed = json!({"members": [{"value": "u1"}]});
+        for ops in [
+            json!([{"op": "Remove", "value": listed}]),
+            json!([{"op": "Remove", "path": "members", "value": listed}]),
+            json!([{"op": "Remove", "value": {GROUP: listed}}]),
+        ] {
+            let out = run(&g, ops.clone(), Compat::entra()).unwrap();
+            assert_eq!(out["members"], json!([{"value": "u2"}]), "{ops}");
+        }
+        // `null` unassigns the attribute (RFC 7643 §2.5).
+        let out = run(
+            &g,
+            json!([{"op": "Remove", "value": {"members": null}}]),
+            Compat::entra(),
+        )
+        .unwrap();
+        assert!(out.get("members").is_none(), "{out}");
+        // Keys the attribute does not have, and wrong shapes, are refused.
+        for v in [
+            json!({"nope": "u1"}),
+            json!({"members": [5]}),
+            json!([{"value": 5}]),
+        ] {
+            let e = run(
+                &g,
+                json!([{"op": "Remove", "path": "members", "value": v}]),
+                Compat::entra(),
+            )
+            .unwrap_err();
+            assert_eq!(e.scim_type, Some(ScimType::InvalidValue), "{v}");
+        }
+        // Strict: a path-less remove is noTarget (RFC 7644 §3.5.2.2), naming the switch.
+        let e = run(
+            &g,
+            json!([{"op": "remove", "value": listed}]),
+            Compat::strict(),
+        )
+        .unwrap_err();
+        assert_eq!(e.scim_type, Some(ScimType::NoTarget));
+        assert!(e.detail.contains("removeByValue"), "{}", e.detail);
     }
 }

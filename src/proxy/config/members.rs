@@ -103,6 +103,11 @@ const COMPAT_SWITCHES: &[Member] = &[
         Shape::Bool,
     ),
     member(
+        "managerString",
+        "Store the enterprise `manager` sent as a plain id string as `{\"value\": id}`.",
+        Shape::Bool,
+    ),
+    member(
         "bareFilterValues",
         "Accept unquoted values in path filters (`members[value eq 123abc]`).",
         Shape::Bool,
