@@ -182,6 +182,21 @@ pub struct Config {
     pub log: LogLevel,
     /// Name of the profile used, for the log.
     pub preset: String,
+    /// Calls to the app per second, when shaped.
+    pub rate_limit: Option<RateLimit>,
+    /// The client attribute that identifies a user (`userName` unless configured).
+    pub user_matching: String,
+    /// The client attribute that identifies a group (`displayName` unless configured).
+    pub group_matching: String,
+}
+
+/// Shaping of the calls one tenant sends to its app (`rateLimit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// The most calls per second the app receives.
+    pub per_second: u32,
+    /// How long a call may wait for its turn before the proxy answers 429.
+    pub max_wait_ms: u64,
 }
 
 impl Config {
@@ -305,6 +320,23 @@ impl Config {
         };
         let max_body_bytes = num("maxBodyBytes", 1 << 20, 16 << 20)?;
         let max_depth = num("maxDepth", 32, 128)?;
+        let rate_limit = rate_limit(obj.get("rateLimit"))?;
+        let matching = |name: &str, default: &str| -> Result<String, ConfigError> {
+            let v = resources
+                .and_then(|m| m.get(name))
+                .and_then(|r| r.get("matchingAttribute"));
+            match v {
+                None => Ok(default.to_string()),
+                Some(Json::String(s)) if Path::parse_lenient(s).is_ok_and(|p| p.filter.is_none()) => {
+                    Ok(s.clone())
+                }
+                Some(_) => Err(bad(format!(
+                    "`resources.{name}.matchingAttribute` must be an attribute path such as `userName` or `externalId`"
+                ))),
+            }
+        };
+        let user_matching = matching("User", "userName")?;
+        let group_matching = matching("Group", "displayName")?;
         let log = match str_member(obj, "log")? {
             None | Some("info") => LogLevel::Info,
             Some("error") => LogLevel::Error,
@@ -325,6 +357,9 @@ impl Config {
             max_depth,
             log,
             preset,
+            rate_limit,
+            user_matching,
+            group_matching,
         })
     }
 
@@ -336,6 +371,27 @@ impl Config {
             _ => None,
         }
     }
+}
+
+fn rate_limit(v: Option<&Json>) -> Result<Option<RateLimit>, ConfigError> {
+    let Some(v) = v else { return Ok(None) };
+    let per_second = v
+        .get("requestsPerSecond")
+        .and_then(Json::as_u64)
+        .filter(|n| (1..=10_000).contains(n))
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| bad("`rateLimit.requestsPerSecond` must be 1..=10000"))?;
+    let max_wait_ms = match v.get("maxWaitMs") {
+        None => 2_000,
+        Some(w) => w
+            .as_u64()
+            .filter(|n| *n <= 60_000)
+            .ok_or_else(|| bad("`rateLimit.maxWaitMs` must be 0..=60000"))?,
+    };
+    Ok(Some(RateLimit {
+        per_second,
+        max_wait_ms,
+    }))
 }
 
 fn merge(base: &Json, over: &Json) -> Json {

@@ -25,8 +25,9 @@ pub mod config;
 pub mod http;
 mod pipeline;
 pub mod rewrite;
+pub mod shaping;
 
-pub use config::{Config, ConfigError, LogLevel};
+pub use config::{Config, ConfigError, LogLevel, RateLimit};
 pub use http::{FetchOutcome, Request, Response, UpstreamRequest};
 pub use pipeline::{unserved, Pending, Proxy, Step, Unserved};
 

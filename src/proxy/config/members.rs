@@ -202,6 +202,11 @@ const RULES: &[Member] = &[
         },
     ),
     member(
+        "matchingAttribute",
+        "The client attribute that identifies a resource, as Entra's matching does (default `userName` for users, `displayName` for groups): when a create's answer is lost or the app answers 409, the proxy looks the resource up by it before answering.",
+        Shape::String,
+    ),
+    member(
         "sentinels",
         "Client attribute path → sentinel string: a write of the sentinel removes the attribute at the app, and reads show the sentinel where the app has no value (for attributes Entra cannot clear).",
         Shape::Map {
@@ -270,6 +275,22 @@ pub const CONFIG: &[Member] = &[
                 "detachOnDelete",
                 "DELETE /Groups answers 204 without deleting the group at the app.",
                 Shape::Bool,
+            ),
+        ]),
+    ),
+    member(
+        "rateLimit",
+        "Requests per second this tenant may send to the app (off when absent). Calls within `maxWaitMs` of a free slot wait for it; beyond that the proxy answers 429 with Retry-After without calling the app.",
+        Shape::Object(&[
+            required(
+                "requestsPerSecond",
+                "The most calls per second the app receives from this tenant.",
+                Shape::Integer { min: 1, max: 10_000 },
+            ),
+            member(
+                "maxWaitMs",
+                "How long a request may wait for its turn, in milliseconds (default 2000).",
+                Shape::Integer { min: 0, max: 60_000 },
             ),
         ]),
     ),

@@ -8,6 +8,7 @@
 
 mod answer;
 mod computed;
+mod coordination;
 mod drift;
 mod inbound;
 mod links;
