@@ -558,29 +558,14 @@ fn coerce_bool(v: Json) -> Json {
 }
 
 /// One client operation as app operations, or `None` when it needs read-modify-write.
+/// Every path is translated whole (attribute, value filter, sub-attribute) or not at all:
+/// an untranslated path would match nothing upstream and the client would get a 2xx for
+/// a change that never happened.
 fn direct_op(op: &Operation, rules: &ResourceRules, upstream: &Compat) -> Option<Vec<Json>> {
     let Some(path) = &op.path else {
-        // A path-less op whose keys are all untouched by the mapping goes as is.
-        let Some(Json::Object(m)) = &op.value else {
-            return None;
-        };
-        let touched = m.iter().any(|(k, v)| {
-            let n = top_name(k);
-            touches(rules, &n) || (k.contains(':') && v.is_object() && !rules.is_identity())
-        });
-        if touched {
-            return None;
-        }
-        let mut m = m.clone();
-        for (k, v) in m.iter_mut() {
-            if let Ok(p) = Path::parse_lenient(k) {
-                if is_boolean(&p.attr) && !upstream.boolean_strings {
-                    *v = coerce_bool(v.clone());
-                }
-            }
-        }
-        return Some(vec![op_json(op.op, None, Some(Json::Object(m)))]);
+        return direct_pathless(op, rules, upstream);
     };
+    let path = without_core_urn(path);
     let name = top_name(&path.attr.to_string());
     if rules.transform_sources.contains(&name) || rules.transform_targets.contains(&name) {
         return None;
@@ -593,116 +578,256 @@ fn direct_op(op: &Operation, rules: &ResourceRules, upstream: &Compat) -> Option
     {
         return None;
     }
-    let mut attr = path.attr.clone();
-    let mut filter = path.filter.clone();
+    if is_manager(&path.attr) && path.filter.is_some() {
+        // `manager[value eq "id"]`: a filter on a single-valued attribute; RFC apps refuse
+        // it, so the proxy applies it to what the app stores.
+        return None;
+    }
+    let new_path = translate_path(&path, rules)?;
     let mut value = op.value.clone();
     if let Some(v) = &mut value {
         strip_nulls_in(v);
-    }
-    for r in &rules.renames {
-        match r {
-            Rename::Attr { client, app } => {
-                let full = AttrPath {
-                    sub: attr.sub.clone().or(path.sub.clone()),
-                    ..attr.clone()
-                };
-                if client.same_attribute(&full) && filter.is_none() {
-                    attr = app.clone();
-                } else if client.same_attribute(&AttrPath {
-                    sub: None,
-                    ..attr.clone()
-                }) || (client.sub.is_some()
-                    && client.same_attribute(&AttrPath {
-                        sub: client.sub.clone(),
-                        ..attr.clone()
-                    }))
-                {
-                    // A rename inside the value or around a value filter: not a path swap.
-                    return None;
-                }
-            }
-            Rename::Element {
-                attr: ra,
-                sub,
-                client,
-                app,
-            } => {
-                if !ra.same_attribute(&AttrPath {
-                    sub: None,
-                    ..attr.clone()
-                }) {
-                    continue;
-                }
-                if let Some(f) = &mut filter {
-                    let mut bad = false;
-                    f.map_values(&mut |p, ctx, cop, v| {
-                        let tag = matches!(ctx, PathContext::Element { .. })
-                            && p.attr.eq_ignore_ascii_case(sub);
-                        match (tag, cop, v) {
-                            (true, CompareOp::Eq, CompValue::String(s))
-                                if s.eq_ignore_ascii_case(client) =>
-                            {
-                                Some(CompValue::String(app.clone()))
-                            }
-                            (true, CompareOp::Eq, _) | (false, ..) => None,
-                            (true, ..) => {
-                                bad = true;
-                                None
-                            }
-                        }
-                    });
-                    if bad {
-                        return None;
-                    }
-                }
-                if let Some(v) = &mut value {
-                    match v {
-                        Json::Array(items) => {
-                            items
-                                .iter_mut()
-                                .for_each(|i| retag_element(i, sub, client, app));
-                        }
-                        Json::Object(_) => retag_element(v, sub, client, app),
-                        _ => {}
-                    }
-                }
-            }
+        translate_value(&path, v, rules);
+        if is_manager(&path.attr) && path.target_sub().is_none() {
+            wrap_manager(v);
         }
     }
-    let new_path = Path {
-        attr: attr.clone(),
-        filter,
-        sub: path.sub.clone(),
-        span: path.span,
-    };
     let full = AttrPath {
-        sub: attr.sub.clone().or(path.sub.clone()),
-        ..attr.clone()
+        sub: new_path.target_sub().map(str::to_string),
+        ..new_path.attr.clone()
     };
     if is_boolean(&full) && !upstream.boolean_strings {
         value = value.map(coerce_bool);
     }
-    // `Remove` with a value array (Entra's member removal, spec §4.3) → one RFC remove
-    // per element, addressed by a value filter.
     if op.op == OpKind::Remove && !upstream.remove_by_value {
         if let Some(v) = &value {
-            if new_path.filter.is_some() || new_path.sub.is_some() || attr.sub.is_some() {
-                return None;
-            }
-            let items: Vec<&Json> = match v {
-                Json::Array(a) => a.iter().collect(),
-                other => vec![other],
-            };
-            let mut out = Vec::new();
-            for it in items {
-                let id = it.get("value").and_then(Json::as_str)?;
-                let p = format!("{new_path}[value eq {}]", Json::String(id.to_string()));
-                out.push(op_json(OpKind::Remove, Some(p), None));
-            }
-            return Some(out);
+            return remove_by_value(&new_path, v);
         }
     }
     Some(vec![op_json(op.op, Some(new_path.to_string()), value)])
+}
+
+/// `Remove` with a value array (Entra's member removal, spec §4.3) → one RFC remove per
+/// element, addressed by a value filter.
+fn remove_by_value(path: &Path, v: &Json) -> Option<Vec<Json>> {
+    if path.filter.is_some() || path.target_sub().is_some() {
+        return None;
+    }
+    let items: Vec<&Json> = match v {
+        Json::Array(a) => a.iter().collect(),
+        other => vec![other],
+    };
+    let mut out = Vec::new();
+    for it in items {
+        let id = it.get("value").and_then(Json::as_str)?;
+        let p = format!("{path}[value eq {}]", Json::String(id.to_string()));
+        out.push(op_json(OpKind::Remove, Some(p), None));
+    }
+    Some(out)
+}
+
+/// A path-less add/replace: its keys go as they are unless the mapping touches one.
+fn direct_pathless(op: &Operation, rules: &ResourceRules, upstream: &Compat) -> Option<Vec<Json>> {
+    let Some(Json::Object(m)) = &op.value else {
+        return None;
+    };
+    let touched = m.iter().any(|(k, v)| {
+        let n = top_name(k);
+        touches(rules, &n) || (k.contains(':') && v.is_object() && touches_extension(rules, k))
+    });
+    if touched {
+        return None;
+    }
+    let mut m = m.clone();
+    for (k, v) in m.iter_mut() {
+        strip_nulls_in(v);
+        let Ok(p) = Path::parse_lenient(k) else {
+            continue;
+        };
+        if is_boolean(&p.attr) && !upstream.boolean_strings {
+            *v = coerce_bool(v.clone());
+        }
+        if is_manager(&p.attr) {
+            wrap_manager(v);
+        } else if is_enterprise_urn(k) {
+            if let Some(inner) = v.as_object_mut() {
+                if let Some(mk) = find_key(inner, "manager") {
+                    if let Some(mv) = inner.get_mut(&mk) {
+                        wrap_manager(mv);
+                    }
+                }
+            }
+        }
+    }
+    Some(vec![op_json(op.op, None, Some(Json::Object(m)))])
+}
+
+/// Whether an extension object key (`urn:…:enterprise:2.0:User`) holds an attribute the
+/// mapping renames, computes or reads.
+fn touches_extension(rules: &ResourceRules, urn: &str) -> bool {
+    let prefix = format!("{}:", urn.to_ascii_lowercase());
+    let hit = |n: &str| n.starts_with(&prefix);
+    rules.transform_sources.iter().any(|s| hit(s))
+        || rules.transform_targets.iter().any(|s| hit(s))
+        || rules.renames.iter().any(|r| match r {
+            Rename::Attr { client, .. } => hit(&top_name(&client.to_string())),
+            Rename::Element { attr, .. } => hit(&top_name(&attr.to_string())),
+        })
+}
+
+/// `urn:…:core:2.0:User:userName` ≡ `userName` (RFC 7644 §3.10); renames are keyed
+/// without the core URN.
+fn without_core_urn(p: &Path) -> Path {
+    let mut p = p.clone();
+    if p.attr
+        .uri
+        .as_deref()
+        .is_some_and(crate::proxy::config::is_core_urn)
+    {
+        p.attr.uri = None;
+    }
+    p
+}
+
+fn top_of(p: &AttrPath) -> AttrPath {
+    AttrPath {
+        sub: None,
+        ..p.clone()
+    }
+}
+
+/// The app's path for a client path, or `None` when no single app path means the same.
+fn translate_path(path: &Path, rules: &ResourceRules) -> Option<Path> {
+    let mut out = path.clone();
+    for r in &rules.renames {
+        match r {
+            Rename::Attr { client, app } => {
+                if !top_of(client).same_attribute(&top_of(&out.attr)) {
+                    continue;
+                }
+                out = rename_attr_path(&out, client, app)?;
+            }
+            Rename::Element {
+                attr,
+                sub,
+                client,
+                app,
+            } => {
+                if !attr.same_attribute(&top_of(&out.attr)) {
+                    continue;
+                }
+                if out
+                    .target_sub()
+                    .is_some_and(|s| s.eq_ignore_ascii_case(sub))
+                {
+                    // Writing the tag itself: the app's tag depends on the value.
+                    return None;
+                }
+                if let Some(f) = &mut out.filter {
+                    retag_filter(f, sub, client, app)?;
+                }
+            }
+        }
+    }
+    Some(out)
+}
+
+/// `path` (whose attribute is `client`'s) renamed to `app`.
+fn rename_attr_path(path: &Path, client: &AttrPath, app: &AttrPath) -> Option<Path> {
+    let mut out = path.clone();
+    match &client.sub {
+        // The whole attribute moves: its filter and sub-attribute are relative to it.
+        None if app.sub.is_none() => {
+            out.attr.uri = app.uri.clone();
+            out.attr.attr = app.attr.clone();
+            Some(out)
+        }
+        None if path.filter.is_none() && path.target_sub().is_none() => {
+            out.attr = app.clone();
+            Some(out)
+        }
+        // Only one sub-attribute moves: the path must name exactly it.
+        Some(cs)
+            if path.filter.is_none()
+                && path
+                    .target_sub()
+                    .is_some_and(|s| s.eq_ignore_ascii_case(cs)) =>
+        {
+            out.attr = app.clone();
+            out.sub = None;
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+/// Rewrites the tag comparisons of a value filter (`type eq "work"` → `type eq "other"`).
+/// `None` when a comparison cannot be translated: another operator on the tag, or the
+/// app's own tag (which the client never sees).
+fn retag_filter(f: &mut Filter, sub: &str, client: &str, app: &str) -> Option<()> {
+    let mut bad = false;
+    f.map_values(&mut |p, ctx, cop, v| {
+        // A value path's own filter is parsed alone, so its terms come as `Resource`.
+        let tag = p.uri.is_none()
+            && p.sub.is_none()
+            && p.attr.eq_ignore_ascii_case(sub)
+            && matches!(ctx, PathContext::Resource | PathContext::Element { .. });
+        if !tag {
+            return None;
+        }
+        match (cop, v) {
+            (CompareOp::Eq, CompValue::String(s)) if s.eq_ignore_ascii_case(client) => {
+                Some(CompValue::String(app.to_string()))
+            }
+            _ => {
+                bad = true;
+                None
+            }
+        }
+    });
+    (!bad).then_some(())
+}
+
+/// Renames inside an operation's value: the elements of a retagged attribute.
+fn translate_value(path: &Path, v: &mut Json, rules: &ResourceRules) {
+    if path.target_sub().is_some() {
+        return;
+    }
+    for r in &rules.renames {
+        if let Rename::Element {
+            attr,
+            sub,
+            client,
+            app,
+        } = r
+        {
+            if !attr.same_attribute(&top_of(&path.attr)) {
+                continue;
+            }
+            match v {
+                Json::Array(items) => items
+                    .iter_mut()
+                    .for_each(|i| retag_element(i, sub, client, app)),
+                Json::Object(_) => retag_element(v, sub, client, app),
+                _ => {}
+            }
+        }
+    }
+}
+
+fn is_enterprise_urn(u: &str) -> bool {
+    u.eq_ignore_ascii_case(crate::scim::schema::ENTERPRISE_USER)
+}
+
+fn is_manager(p: &AttrPath) -> bool {
+    p.uri.as_deref().is_some_and(is_enterprise_urn) && p.attr.eq_ignore_ascii_case("manager")
+}
+
+/// Entra sends the manager as a bare id (spec §4.3); RFC 7643 §4.3 makes it complex.
+fn wrap_manager(v: &mut Json) {
+    if let Json::String(id) = v {
+        *v = serde_json::json!({ "value": id });
+    }
 }
 
 fn touches(rules: &ResourceRules, top: &str) -> bool {
@@ -756,6 +881,9 @@ pub fn rewrite_urls(v: &mut Json, from: &str, to: &str) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod patch_table;
 
 #[cfg(test)]
 mod tests {
