@@ -3,7 +3,7 @@
 
 use crate::entra::EvalOptions;
 use crate::mapping::Mode;
-use crate::proxy::config::{top_name, Rename, ResourceRules};
+use crate::proxy::config::{top_name, Rename, ResourceRules, Sentinel};
 use crate::scim::ast::{CompValue, CompareOp};
 use crate::scim::patch::{OpKind, Operation};
 use crate::scim::rewrite::PathContext;
@@ -200,16 +200,22 @@ pub fn map_resource(
     };
     let mut obj = src.clone();
     if dir == Dir::ToApp {
+        clear_sentinels(&mut obj, rules);
         strip_nulls(&mut obj);
         drop_empty_schema_urns(&mut obj);
     }
     if rules.is_identity() {
         return Ok(Json::Object(obj));
     }
+    // Transforms read the client's view as sent, sentinels already cleared.
+    let client_view = (dir == Dir::ToApp && rules.transforms.is_some()).then(|| obj.clone());
     apply_renames(&mut obj, rules, dir);
-    if let (Dir::ToApp, Some(t)) = (dir, &rules.transforms) {
+    if dir == Dir::ToClient {
+        show_sentinels(&mut obj, rules);
+    }
+    if let (Some(view), Some(t)) = (client_view, &rules.transforms) {
         let applied = t
-            .apply(body, Mode::Create, opts)
+            .apply(&Json::Object(view), Mode::Create, opts)
             .map_err(|e| ScimError::bad_request(ScimType::InvalidValue, format!("mapping: {e}")))?;
         let mut out = Json::Object(obj);
         for (i, v) in applied.into_written() {
@@ -225,6 +231,137 @@ pub fn map_resource(
         return Ok(out);
     }
     Ok(Json::Object(obj))
+}
+
+/// The value stored at `p` (an attribute or a sub-attribute of a single complex one).
+fn value_at<'a>(obj: &'a Map<String, Json>, p: &AttrPath) -> Option<&'a Json> {
+    let c = match &p.uri {
+        None => obj,
+        Some(u) => obj.get(&find_key(obj, u)?)?.as_object()?,
+    };
+    let v = c.get(&find_key(c, &p.attr)?)?;
+    match &p.sub {
+        None => Some(v),
+        Some(s) => {
+            let inner = v.as_object()?;
+            inner.get(&find_key(inner, s)?)
+        }
+    }
+}
+
+fn is_tagged(e: &Map<String, Json>, tag: &str, tv: &str) -> bool {
+    find_key(e, tag)
+        .and_then(|k| e.get(&k))
+        .and_then(Json::as_str)
+        .is_some_and(|t| t.eq_ignore_ascii_case(tv))
+}
+
+/// Towards the app: a write of exactly the sentinel is a removal of that attribute.
+fn clear_sentinels(obj: &mut Map<String, Json>, rules: &ResourceRules) {
+    for s in &rules.sentinels {
+        match &s.element {
+            None => {
+                if value_at(obj, &s.attr).and_then(Json::as_str) == Some(s.value.as_str()) {
+                    take(obj, &s.attr);
+                }
+            }
+            Some((tag, tv)) => clear_element(obj, s, tag, tv),
+        }
+    }
+}
+
+/// Removes the sentinel sub-attribute of the tagged elements, and an element left with
+/// nothing but its tag (and `primary`), and the attribute left with no element.
+fn clear_element(obj: &mut Map<String, Json>, s: &Sentinel, tag: &str, tv: &str) {
+    let (top, Some(sub)) = (top_of(&s.attr), &s.attr.sub) else {
+        return;
+    };
+    let Some(c) = container_mut(obj, &top, false) else {
+        return;
+    };
+    let Some(k) = find_key(c, &top.attr) else {
+        return;
+    };
+    let Some(Json::Array(items)) = c.get_mut(&k) else {
+        return;
+    };
+    items.retain_mut(|it| {
+        let Some(e) = it.as_object_mut() else {
+            return true;
+        };
+        if !is_tagged(e, tag, tv) {
+            return true;
+        }
+        if let Some(sk) = find_key(e, sub) {
+            if e.get(&sk).and_then(Json::as_str) == Some(s.value.as_str()) {
+                e.remove(&sk);
+            }
+        }
+        e.keys()
+            .any(|k| !k.eq_ignore_ascii_case(tag) && !k.eq_ignore_ascii_case("primary"))
+    });
+    if items.is_empty() {
+        take(obj, &top);
+    }
+}
+
+/// Towards the client: where the app has no value, the sentinel Entra last sent, so
+/// Entra sees no difference and does not PATCH again on every cycle. Only resources
+/// (with an `id`) get it, never error bodies.
+fn show_sentinels(obj: &mut Map<String, Json>, rules: &ResourceRules) {
+    if !obj.contains_key("id") {
+        return;
+    }
+    for s in &rules.sentinels {
+        match &s.element {
+            None => {
+                if value_at(obj, &s.attr).map_or(true, Json::is_null) {
+                    put(obj, &s.attr, Json::String(s.value.clone()));
+                }
+            }
+            Some((tag, tv)) => show_element(obj, s, tag, tv),
+        }
+    }
+}
+
+fn show_element(obj: &mut Map<String, Json>, s: &Sentinel, tag: &str, tv: &str) {
+    let (top, Some(sub)) = (top_of(&s.attr), &s.attr.sub) else {
+        return;
+    };
+    let Some(c) = container_mut(obj, &top, true) else {
+        return;
+    };
+    let k = find_key(c, &top.attr).unwrap_or_else(|| top.attr.clone());
+    let slot = c.entry(k).or_insert_with(|| Json::Array(Vec::new()));
+    let Json::Array(items) = slot else {
+        return;
+    };
+    let sentinel = Json::String(s.value.clone());
+    let found = items
+        .iter_mut()
+        .filter_map(Json::as_object_mut)
+        .find(|e| is_tagged(e, tag, tv));
+    match found {
+        Some(e) => {
+            let sk = find_key(e, sub).unwrap_or_else(|| sub.clone());
+            if e.get(&sk).map_or(true, Json::is_null) {
+                e.insert(sk, sentinel);
+            }
+        }
+        None => {
+            let mut e = Map::new();
+            e.insert(tag.to_string(), Json::String(tv.to_string()));
+            e.insert(sub.clone(), sentinel);
+            items.push(Json::Object(e));
+        }
+    }
+}
+
+fn touches_sentinel(rules: &ResourceRules, top: &str) -> bool {
+    rules
+        .sentinels
+        .iter()
+        .any(|s| top_name(&s.attr.to_string()) == top)
 }
 
 /// Maps every resource of a ListResponse (or a single resource) back to the client.
@@ -567,7 +704,12 @@ fn direct_op(op: &Operation, rules: &ResourceRules, upstream: &Compat) -> Option
     };
     let path = without_core_urn(path);
     let name = top_name(&path.attr.to_string());
-    if rules.transform_sources.contains(&name) || rules.transform_targets.contains(&name) {
+    if rules.transform_sources.contains(&name)
+        || rules.transform_targets.contains(&name)
+        || touches_sentinel(rules, &name)
+    {
+        // A sentinel write becomes a removal only once the PATCH is applied: the diff
+        // of read-modify-write turns it into `remove`.
         return None;
     }
     // Add/replace on a value path may have to create the element (Entra expects that,
@@ -673,6 +815,10 @@ fn touches_extension(rules: &ResourceRules, urn: &str) -> bool {
             Rename::Attr { client, .. } => hit(&top_name(&client.to_string())),
             Rename::Element { attr, .. } => hit(&top_name(&attr.to_string())),
         })
+        || rules
+            .sentinels
+            .iter()
+            .any(|s| hit(&top_name(&s.attr.to_string())))
 }
 
 /// `urn:…:core:2.0:User:userName` ≡ `userName` (RFC 7644 §3.10); renames are keyed
@@ -831,7 +977,8 @@ fn wrap_manager(v: &mut Json) {
 }
 
 fn touches(rules: &ResourceRules, top: &str) -> bool {
-    rules.transform_sources.iter().any(|s| s == top)
+    touches_sentinel(rules, top)
+        || rules.transform_sources.iter().any(|s| s == top)
         || rules.transform_targets.iter().any(|s| s == top)
         || rules.renames.iter().any(|r| match r {
             Rename::Attr { client, .. } => top_name(&client.to_string()) == top,
@@ -884,6 +1031,9 @@ pub fn rewrite_urls(v: &mut Json, from: &str, to: &str) {
 
 #[cfg(test)]
 mod patch_table;
+
+#[cfg(test)]
+mod sentinel_tests;
 
 #[cfg(test)]
 mod tests {
