@@ -986,6 +986,131 @@ fn touches(rules: &ResourceRules, top: &str) -> bool {
         })
 }
 
+/// Client attributes of a POST/PUT body that a transform overwrites (the app stores the
+/// computed value, not the client's), named as the client wrote them (`nickName`,
+/// `name.givenName`, `urn:…:enterprise:2.0:User:department`), for the log. An attribute
+/// the transforms also read is not listed: the client's value feeds the computed one.
+pub fn computed_writes(body: &Json, rules: &ResourceRules) -> Vec<String> {
+    let Json::Object(m) = body else {
+        return Vec::new();
+    };
+    names_overwritten(client_leaves(m), rules)
+}
+
+/// [`computed_writes`] for a PATCH: the attributes its operations add, replace or remove
+/// that a transform recomputes. Names only, without value filters (their values stay out
+/// of the log).
+pub fn computed_patch_writes(patch: &PatchOp, rules: &ResourceRules) -> Vec<String> {
+    let mut leaves = Vec::new();
+    for op in &patch.operations {
+        match (&op.path, &op.value) {
+            (Some(p), _) => leaves.push(AttrPath {
+                sub: p.target_sub().map(str::to_string),
+                ..without_core_urn(p).attr
+            }),
+            (None, Some(Json::Object(m))) => leaves.extend(client_leaves(m)),
+            _ => {}
+        }
+    }
+    names_overwritten(leaves, rules)
+}
+
+fn names_overwritten(leaves: Vec<AttrPath>, rules: &ResourceRules) -> Vec<String> {
+    let Some(t) = &rules.transforms else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for client in leaves {
+        if rules
+            .transform_sources
+            .contains(&top_name(&top_of(&client).to_string()))
+        {
+            continue;
+        }
+        let app = app_attr_path(&client, rules);
+        let hit = t.attributes.iter().any(|a| {
+            let target = without_core_urn(&a.target);
+            top_of(&target.attr).same_attribute(&top_of(&app))
+                && match (target.target_sub(), &app.sub) {
+                    (Some(ts), Some(s)) => ts.eq_ignore_ascii_case(s),
+                    _ => true,
+                }
+        });
+        let name = client.to_string();
+        if hit && !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
+}
+
+/// The attributes a resource-shaped object writes: simple and multi-valued ones whole,
+/// complex ones per sub-attribute, extension objects per attribute. Core URN dropped.
+fn client_leaves(m: &Map<String, Json>) -> Vec<AttrPath> {
+    let mut out = Vec::new();
+    for (k, v) in m {
+        if ["schemas", "id", "meta"]
+            .iter()
+            .any(|s| k.eq_ignore_ascii_case(s))
+        {
+            continue;
+        }
+        let is_ext = k.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:"))
+            && v.is_object()
+            && !crate::proxy::config::is_core_urn(k);
+        if let (true, Json::Object(inner)) = (is_ext, v) {
+            for (k2, v2) in inner {
+                push_leaves(&mut out, AttrPath::new(Some(k), k2, None), v2);
+            }
+            continue;
+        }
+        if let Ok(p) = Path::parse_lenient(k) {
+            let p = without_core_urn(&p);
+            let attr = AttrPath {
+                sub: p.target_sub().map(str::to_string),
+                ..p.attr
+            };
+            push_leaves(&mut out, attr, v);
+        }
+    }
+    out
+}
+
+fn push_leaves(out: &mut Vec<AttrPath>, attr: AttrPath, v: &Json) {
+    match v {
+        Json::Object(inner) if attr.sub.is_none() => {
+            for sk in inner.keys() {
+                out.push(AttrPath {
+                    sub: Some(sk.clone()),
+                    ..attr.clone()
+                });
+            }
+        }
+        _ => out.push(attr),
+    }
+}
+
+/// Where the renames put a client attribute in the app's resource.
+fn app_attr_path(client: &AttrPath, rules: &ResourceRules) -> AttrPath {
+    let mut p = client.clone();
+    for r in &rules.renames {
+        let Rename::Attr { client: c, app } = r else {
+            continue;
+        };
+        if c.sub.is_none() && top_of(c).same_attribute(&top_of(&p)) {
+            p = AttrPath {
+                uri: app.uri.clone(),
+                attr: app.attr.clone(),
+                sub: app.sub.clone().or(p.sub),
+                span: p.span,
+            };
+        } else if c.sub.is_some() && c.same_attribute(&p) {
+            p = app.clone();
+        }
+    }
+    p
+}
+
 /// Names of the attributes an app-side PATCH or resource changes (for the log).
 pub fn changed_attributes(app_body: &Json) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -1034,6 +1159,9 @@ mod patch_table;
 
 #[cfg(test)]
 mod sentinel_tests;
+
+#[cfg(test)]
+mod computed_tests;
 
 #[cfg(test)]
 mod tests {
