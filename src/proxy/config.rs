@@ -135,13 +135,30 @@ pub struct ResourceRules {
     pub transform_sources: Vec<String>,
     /// App-side targets of the transforms (lower-cased top-level names).
     pub transform_targets: Vec<String>,
+    /// Client attributes Entra cannot clear, with the text standing for "no value".
+    pub sentinels: Vec<Sentinel>,
 }
 
 impl ResourceRules {
     /// Whether there is nothing to rewrite.
     pub fn is_identity(&self) -> bool {
-        self.renames.is_empty() && self.transforms.is_none()
+        self.renames.is_empty() && self.transforms.is_none() && self.sentinels.is_empty()
     }
+}
+
+/// `resources.User.sentinels`: a client attribute whose write of `value` means "remove",
+/// and which reads back as `value` where the app has none (Entra never sends an emptied
+/// attribute, so the admin maps `IIF(IsNullOrEmpty([mobile]), "(none)", [mobile])`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sentinel {
+    /// The client path as configured, for messages.
+    pub text: String,
+    /// The attribute (core URN dropped) with its sub-attribute, if any.
+    pub attr: AttrPath,
+    /// For a value path: the tagging sub-attribute and its value (`type`, `mobile`).
+    pub element: Option<(String, String)>,
+    /// The text standing for "no value".
+    pub value: String,
 }
 
 /// Group switches for apps that cannot create or delete groups (Genesys Cloud).
@@ -564,7 +581,53 @@ fn rules(object: &str, v: Option<&Json>) -> Result<ResourceRules, ConfigError> {
         }
         out.transforms = Some(compiled);
     }
+    if let Some(t) = v.get("sentinels") {
+        let m = t.as_object().ok_or_else(|| {
+            bad(format!(
+                "`resources.{object}.sentinels` must map client path → sentinel text"
+            ))
+        })?;
+        for (path, text) in m {
+            let at = format!("resources.{object}.sentinels.{path}");
+            let text = text
+                .as_str()
+                .ok_or_else(|| bad(format!("`{at}` must be a string")))?;
+            out.sentinels
+                .push(sentinel(path, text).map_err(|e| bad(format!("`{at}`: {e}")))?);
+        }
+    }
     Ok(out)
+}
+
+fn sentinel(path: &str, value: &str) -> Result<Sentinel, String> {
+    let p = Path::parse_lenient(path).map_err(|e| format!("not an attribute path: {e}"))?;
+    let mut attr = client_path(p.attr.clone());
+    let multi = crate::scim::Schemas::shared_core()
+        .attribute(attr.uri.as_deref(), &attr.attr)
+        .is_some_and(|(d, _)| d.multi_valued);
+    let element = match &p.filter {
+        None if multi => {
+            return Err(
+                "a multi-valued attribute needs one element: `attr[type eq \"…\"].value`".into(),
+            )
+        }
+        None => None,
+        Some(f) => {
+            let tag = eq_string(f).ok_or("the filter must be `sub eq \"value\"`")?;
+            attr.sub = Some(
+                p.sub
+                    .clone()
+                    .ok_or("a value path needs a sub-attribute after `]`")?,
+            );
+            Some(tag)
+        }
+    };
+    Ok(Sentinel {
+        text: path.to_string(),
+        attr,
+        element,
+        value: value.to_string(),
+    })
 }
 
 /// Top-level attribute name of a path, lower-cased (URN-qualified extension attributes

@@ -3,7 +3,7 @@
 
 use crate::entra::EvalOptions;
 use crate::mapping::Mode;
-use crate::proxy::config::{top_name, Rename, ResourceRules};
+use crate::proxy::config::{top_name, Rename, ResourceRules, Sentinel};
 use crate::scim::ast::{CompValue, CompareOp};
 use crate::scim::patch::{OpKind, Operation};
 use crate::scim::rewrite::PathContext;
@@ -200,16 +200,22 @@ pub fn map_resource(
     };
     let mut obj = src.clone();
     if dir == Dir::ToApp {
+        clear_sentinels(&mut obj, rules);
         strip_nulls(&mut obj);
         drop_empty_schema_urns(&mut obj);
     }
     if rules.is_identity() {
         return Ok(Json::Object(obj));
     }
+    // Transforms read the client's view as sent, sentinels already cleared.
+    let client_view = (dir == Dir::ToApp && rules.transforms.is_some()).then(|| obj.clone());
     apply_renames(&mut obj, rules, dir);
-    if let (Dir::ToApp, Some(t)) = (dir, &rules.transforms) {
+    if dir == Dir::ToClient {
+        show_sentinels(&mut obj, rules);
+    }
+    if let (Some(view), Some(t)) = (client_view, &rules.transforms) {
         let applied = t
-            .apply(body, Mode::Create, opts)
+            .apply(&Json::Object(view), Mode::Create, opts)
             .map_err(|e| ScimError::bad_request(ScimType::InvalidValue, format!("mapping: {e}")))?;
         let mut out = Json::Object(obj);
         for (i, v) in applied.into_written() {
@@ -225,6 +231,137 @@ pub fn map_resource(
         return Ok(out);
     }
     Ok(Json::Object(obj))
+}
+
+/// The value stored at `p` (an attribute or a sub-attribute of a single complex one).
+fn value_at<'a>(obj: &'a Map<String, Json>, p: &AttrPath) -> Option<&'a Json> {
+    let c = match &p.uri {
+        None => obj,
+        Some(u) => obj.get(&find_key(obj, u)?)?.as_object()?,
+    };
+    let v = c.get(&find_key(c, &p.attr)?)?;
+    match &p.sub {
+        None => Some(v),
+        Some(s) => {
+            let inner = v.as_object()?;
+            inner.get(&find_key(inner, s)?)
+        }
+    }
+}
+
+fn is_tagged(e: &Map<String, Json>, tag: &str, tv: &str) -> bool {
+    find_key(e, tag)
+        .and_then(|k| e.get(&k))
+        .and_then(Json::as_str)
+        .is_some_and(|t| t.eq_ignore_ascii_case(tv))
+}
+
+/// Towards the app: a write of exactly the sentinel is a removal of that attribute.
+fn clear_sentinels(obj: &mut Map<String, Json>, rules: &ResourceRules) {
+    for s in &rules.sentinels {
+        match &s.element {
+            None => {
+                if value_at(obj, &s.attr).and_then(Json::as_str) == Some(s.value.as_str()) {
+                    take(obj, &s.attr);
+                }
+            }
+            Some((tag, tv)) => clear_element(obj, s, tag, tv),
+        }
+    }
+}
+
+/// Removes the sentinel sub-attribute of the tagged elements, and an element left with
+/// nothing but its tag (and `primary`), and the attribute left with no element.
+fn clear_element(obj: &mut Map<String, Json>, s: &Sentinel, tag: &str, tv: &str) {
+    let (top, Some(sub)) = (top_of(&s.attr), &s.attr.sub) else {
+        return;
+    };
+    let Some(c) = container_mut(obj, &top, false) else {
+        return;
+    };
+    let Some(k) = find_key(c, &top.attr) else {
+        return;
+    };
+    let Some(Json::Array(items)) = c.get_mut(&k) else {
+        return;
+    };
+    items.retain_mut(|it| {
+        let Some(e) = it.as_object_mut() else {
+            return true;
+        };
+        if !is_tagged(e, tag, tv) {
+            return true;
+        }
+        if let Some(sk) = find_key(e, sub) {
+            if e.get(&sk).and_then(Json::as_str) == Some(s.value.as_str()) {
+                e.remove(&sk);
+            }
+        }
+        e.keys()
+            .any(|k| !k.eq_ignore_ascii_case(tag) && !k.eq_ignore_ascii_case("primary"))
+    });
+    if items.is_empty() {
+        take(obj, &top);
+    }
+}
+
+/// Towards the client: where the app has no value, the sentinel Entra last sent, so
+/// Entra sees no difference and does not PATCH again on every cycle. Only resources
+/// (with an `id`) get it, never error bodies.
+fn show_sentinels(obj: &mut Map<String, Json>, rules: &ResourceRules) {
+    if !obj.contains_key("id") {
+        return;
+    }
+    for s in &rules.sentinels {
+        match &s.element {
+            None => {
+                if value_at(obj, &s.attr).map_or(true, Json::is_null) {
+                    put(obj, &s.attr, Json::String(s.value.clone()));
+                }
+            }
+            Some((tag, tv)) => show_element(obj, s, tag, tv),
+        }
+    }
+}
+
+fn show_element(obj: &mut Map<String, Json>, s: &Sentinel, tag: &str, tv: &str) {
+    let (top, Some(sub)) = (top_of(&s.attr), &s.attr.sub) else {
+        return;
+    };
+    let Some(c) = container_mut(obj, &top, true) else {
+        return;
+    };
+    let k = find_key(c, &top.attr).unwrap_or_else(|| top.attr.clone());
+    let slot = c.entry(k).or_insert_with(|| Json::Array(Vec::new()));
+    let Json::Array(items) = slot else {
+        return;
+    };
+    let sentinel = Json::String(s.value.clone());
+    let found = items
+        .iter_mut()
+        .filter_map(Json::as_object_mut)
+        .find(|e| is_tagged(e, tag, tv));
+    match found {
+        Some(e) => {
+            let sk = find_key(e, sub).unwrap_or_else(|| sub.clone());
+            if e.get(&sk).map_or(true, Json::is_null) {
+                e.insert(sk, sentinel);
+            }
+        }
+        None => {
+            let mut e = Map::new();
+            e.insert(tag.to_string(), Json::String(tv.to_string()));
+            e.insert(sub.clone(), sentinel);
+            items.push(Json::Object(e));
+        }
+    }
+}
+
+fn touches_sentinel(rules: &ResourceRules, top: &str) -> bool {
+    rules
+        .sentinels
+        .iter()
+        .any(|s| top_name(&s.attr.to_string()) == top)
 }
 
 /// Maps every resource of a ListResponse (or a single resource) back to the client.
@@ -558,31 +695,21 @@ fn coerce_bool(v: Json) -> Json {
 }
 
 /// One client operation as app operations, or `None` when it needs read-modify-write.
+/// Every path is translated whole (attribute, value filter, sub-attribute) or not at all:
+/// an untranslated path would match nothing upstream and the client would get a 2xx for
+/// a change that never happened.
 fn direct_op(op: &Operation, rules: &ResourceRules, upstream: &Compat) -> Option<Vec<Json>> {
     let Some(path) = &op.path else {
-        // A path-less op whose keys are all untouched by the mapping goes as is.
-        let Some(Json::Object(m)) = &op.value else {
-            return None;
-        };
-        let touched = m.iter().any(|(k, v)| {
-            let n = top_name(k);
-            touches(rules, &n) || (k.contains(':') && v.is_object() && !rules.is_identity())
-        });
-        if touched {
-            return None;
-        }
-        let mut m = m.clone();
-        for (k, v) in m.iter_mut() {
-            if let Ok(p) = Path::parse_lenient(k) {
-                if is_boolean(&p.attr) && !upstream.boolean_strings {
-                    *v = coerce_bool(v.clone());
-                }
-            }
-        }
-        return Some(vec![op_json(op.op, None, Some(Json::Object(m)))]);
+        return direct_pathless(op, rules, upstream);
     };
+    let path = without_core_urn(path);
     let name = top_name(&path.attr.to_string());
-    if rules.transform_sources.contains(&name) || rules.transform_targets.contains(&name) {
+    if rules.transform_sources.contains(&name)
+        || rules.transform_targets.contains(&name)
+        || touches_sentinel(rules, &name)
+    {
+        // A sentinel write becomes a removal only once the PATCH is applied: the diff
+        // of read-modify-write turns it into `remove`.
         return None;
     }
     // Add/replace on a value path may have to create the element (Entra expects that,
@@ -593,125 +720,395 @@ fn direct_op(op: &Operation, rules: &ResourceRules, upstream: &Compat) -> Option
     {
         return None;
     }
-    let mut attr = path.attr.clone();
-    let mut filter = path.filter.clone();
+    if is_manager(&path.attr) && path.filter.is_some() {
+        // `manager[value eq "id"]`: a filter on a single-valued attribute; RFC apps refuse
+        // it, so the proxy applies it to what the app stores.
+        return None;
+    }
+    let new_path = translate_path(&path, rules)?;
     let mut value = op.value.clone();
     if let Some(v) = &mut value {
         strip_nulls_in(v);
-    }
-    for r in &rules.renames {
-        match r {
-            Rename::Attr { client, app } => {
-                let full = AttrPath {
-                    sub: attr.sub.clone().or(path.sub.clone()),
-                    ..attr.clone()
-                };
-                if client.same_attribute(&full) && filter.is_none() {
-                    attr = app.clone();
-                } else if client.same_attribute(&AttrPath {
-                    sub: None,
-                    ..attr.clone()
-                }) || (client.sub.is_some()
-                    && client.same_attribute(&AttrPath {
-                        sub: client.sub.clone(),
-                        ..attr.clone()
-                    }))
-                {
-                    // A rename inside the value or around a value filter: not a path swap.
-                    return None;
-                }
-            }
-            Rename::Element {
-                attr: ra,
-                sub,
-                client,
-                app,
-            } => {
-                if !ra.same_attribute(&AttrPath {
-                    sub: None,
-                    ..attr.clone()
-                }) {
-                    continue;
-                }
-                if let Some(f) = &mut filter {
-                    let mut bad = false;
-                    f.map_values(&mut |p, ctx, cop, v| {
-                        let tag = matches!(ctx, PathContext::Element { .. })
-                            && p.attr.eq_ignore_ascii_case(sub);
-                        match (tag, cop, v) {
-                            (true, CompareOp::Eq, CompValue::String(s))
-                                if s.eq_ignore_ascii_case(client) =>
-                            {
-                                Some(CompValue::String(app.clone()))
-                            }
-                            (true, CompareOp::Eq, _) | (false, ..) => None,
-                            (true, ..) => {
-                                bad = true;
-                                None
-                            }
-                        }
-                    });
-                    if bad {
-                        return None;
-                    }
-                }
-                if let Some(v) = &mut value {
-                    match v {
-                        Json::Array(items) => {
-                            items
-                                .iter_mut()
-                                .for_each(|i| retag_element(i, sub, client, app));
-                        }
-                        Json::Object(_) => retag_element(v, sub, client, app),
-                        _ => {}
-                    }
-                }
-            }
+        translate_value(&path, v, rules);
+        if is_manager(&path.attr) && path.target_sub().is_none() {
+            wrap_manager(v);
         }
     }
-    let new_path = Path {
-        attr: attr.clone(),
-        filter,
-        sub: path.sub.clone(),
-        span: path.span,
-    };
     let full = AttrPath {
-        sub: attr.sub.clone().or(path.sub.clone()),
-        ..attr.clone()
+        sub: new_path.target_sub().map(str::to_string),
+        ..new_path.attr.clone()
     };
     if is_boolean(&full) && !upstream.boolean_strings {
         value = value.map(coerce_bool);
     }
-    // `Remove` with a value array (Entra's member removal, spec §4.3) → one RFC remove
-    // per element, addressed by a value filter.
     if op.op == OpKind::Remove && !upstream.remove_by_value {
         if let Some(v) = &value {
-            if new_path.filter.is_some() || new_path.sub.is_some() || attr.sub.is_some() {
-                return None;
-            }
-            let items: Vec<&Json> = match v {
-                Json::Array(a) => a.iter().collect(),
-                other => vec![other],
-            };
-            let mut out = Vec::new();
-            for it in items {
-                let id = it.get("value").and_then(Json::as_str)?;
-                let p = format!("{new_path}[value eq {}]", Json::String(id.to_string()));
-                out.push(op_json(OpKind::Remove, Some(p), None));
-            }
-            return Some(out);
+            return remove_by_value(&new_path, v);
         }
     }
     Some(vec![op_json(op.op, Some(new_path.to_string()), value)])
 }
 
+/// `Remove` with a value array (Entra's member removal, spec §4.3) → one RFC remove per
+/// element, addressed by a value filter.
+fn remove_by_value(path: &Path, v: &Json) -> Option<Vec<Json>> {
+    if path.filter.is_some() || path.target_sub().is_some() {
+        return None;
+    }
+    let items: Vec<&Json> = match v {
+        Json::Array(a) => a.iter().collect(),
+        other => vec![other],
+    };
+    let mut out = Vec::new();
+    for it in items {
+        let id = it.get("value").and_then(Json::as_str)?;
+        let p = format!("{path}[value eq {}]", Json::String(id.to_string()));
+        out.push(op_json(OpKind::Remove, Some(p), None));
+    }
+    Some(out)
+}
+
+/// A path-less add/replace: its keys go as they are unless the mapping touches one.
+fn direct_pathless(op: &Operation, rules: &ResourceRules, upstream: &Compat) -> Option<Vec<Json>> {
+    let Some(Json::Object(m)) = &op.value else {
+        return None;
+    };
+    let touched = m.iter().any(|(k, v)| {
+        let n = top_name(k);
+        touches(rules, &n) || (k.contains(':') && v.is_object() && touches_extension(rules, k))
+    });
+    if touched {
+        return None;
+    }
+    let mut m = m.clone();
+    for (k, v) in m.iter_mut() {
+        strip_nulls_in(v);
+        let Ok(p) = Path::parse_lenient(k) else {
+            continue;
+        };
+        if is_boolean(&p.attr) && !upstream.boolean_strings {
+            *v = coerce_bool(v.clone());
+        }
+        if is_manager(&p.attr) {
+            wrap_manager(v);
+        } else if is_enterprise_urn(k) {
+            if let Some(inner) = v.as_object_mut() {
+                if let Some(mk) = find_key(inner, "manager") {
+                    if let Some(mv) = inner.get_mut(&mk) {
+                        wrap_manager(mv);
+                    }
+                }
+            }
+        }
+    }
+    Some(vec![op_json(op.op, None, Some(Json::Object(m)))])
+}
+
+/// Whether an extension object key (`urn:…:enterprise:2.0:User`) holds an attribute the
+/// mapping renames, computes or reads.
+fn touches_extension(rules: &ResourceRules, urn: &str) -> bool {
+    let prefix = format!("{}:", urn.to_ascii_lowercase());
+    let hit = |n: &str| n.starts_with(&prefix);
+    rules.transform_sources.iter().any(|s| hit(s))
+        || rules.transform_targets.iter().any(|s| hit(s))
+        || rules.renames.iter().any(|r| match r {
+            Rename::Attr { client, .. } => hit(&top_name(&client.to_string())),
+            Rename::Element { attr, .. } => hit(&top_name(&attr.to_string())),
+        })
+        || rules
+            .sentinels
+            .iter()
+            .any(|s| hit(&top_name(&s.attr.to_string())))
+}
+
+/// `urn:…:core:2.0:User:userName` ≡ `userName` (RFC 7644 §3.10); renames are keyed
+/// without the core URN.
+fn without_core_urn(p: &Path) -> Path {
+    let mut p = p.clone();
+    if p.attr
+        .uri
+        .as_deref()
+        .is_some_and(crate::proxy::config::is_core_urn)
+    {
+        p.attr.uri = None;
+    }
+    p
+}
+
+fn top_of(p: &AttrPath) -> AttrPath {
+    AttrPath {
+        sub: None,
+        ..p.clone()
+    }
+}
+
+/// The app's path for a client path, or `None` when no single app path means the same.
+fn translate_path(path: &Path, rules: &ResourceRules) -> Option<Path> {
+    let mut out = path.clone();
+    for r in &rules.renames {
+        match r {
+            Rename::Attr { client, app } => {
+                if !top_of(client).same_attribute(&top_of(&out.attr)) {
+                    continue;
+                }
+                out = rename_attr_path(&out, client, app)?;
+            }
+            Rename::Element {
+                attr,
+                sub,
+                client,
+                app,
+            } => {
+                if !attr.same_attribute(&top_of(&out.attr)) {
+                    continue;
+                }
+                if out
+                    .target_sub()
+                    .is_some_and(|s| s.eq_ignore_ascii_case(sub))
+                {
+                    // Writing the tag itself: the app's tag depends on the value.
+                    return None;
+                }
+                if let Some(f) = &mut out.filter {
+                    retag_filter(f, sub, client, app)?;
+                }
+            }
+        }
+    }
+    Some(out)
+}
+
+/// `path` (whose attribute is `client`'s) renamed to `app`.
+fn rename_attr_path(path: &Path, client: &AttrPath, app: &AttrPath) -> Option<Path> {
+    let mut out = path.clone();
+    match &client.sub {
+        // The whole attribute moves: its filter and sub-attribute are relative to it.
+        None if app.sub.is_none() => {
+            out.attr.uri = app.uri.clone();
+            out.attr.attr = app.attr.clone();
+            Some(out)
+        }
+        None if path.filter.is_none() && path.target_sub().is_none() => {
+            out.attr = app.clone();
+            Some(out)
+        }
+        // Only one sub-attribute moves: the path must name exactly it.
+        Some(cs)
+            if path.filter.is_none()
+                && path
+                    .target_sub()
+                    .is_some_and(|s| s.eq_ignore_ascii_case(cs)) =>
+        {
+            out.attr = app.clone();
+            out.sub = None;
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+/// Rewrites the tag comparisons of a value filter (`type eq "work"` → `type eq "other"`).
+/// `None` when a comparison cannot be translated: another operator on the tag, or the
+/// app's own tag (which the client never sees).
+fn retag_filter(f: &mut Filter, sub: &str, client: &str, app: &str) -> Option<()> {
+    let mut bad = false;
+    f.map_values(&mut |p, ctx, cop, v| {
+        // A value path's own filter is parsed alone, so its terms come as `Resource`.
+        let tag = p.uri.is_none()
+            && p.sub.is_none()
+            && p.attr.eq_ignore_ascii_case(sub)
+            && matches!(ctx, PathContext::Resource | PathContext::Element { .. });
+        if !tag {
+            return None;
+        }
+        match (cop, v) {
+            (CompareOp::Eq, CompValue::String(s)) if s.eq_ignore_ascii_case(client) => {
+                Some(CompValue::String(app.to_string()))
+            }
+            _ => {
+                bad = true;
+                None
+            }
+        }
+    });
+    (!bad).then_some(())
+}
+
+/// Renames inside an operation's value: the elements of a retagged attribute.
+fn translate_value(path: &Path, v: &mut Json, rules: &ResourceRules) {
+    if path.target_sub().is_some() {
+        return;
+    }
+    for r in &rules.renames {
+        if let Rename::Element {
+            attr,
+            sub,
+            client,
+            app,
+        } = r
+        {
+            if !attr.same_attribute(&top_of(&path.attr)) {
+                continue;
+            }
+            match v {
+                Json::Array(items) => items
+                    .iter_mut()
+                    .for_each(|i| retag_element(i, sub, client, app)),
+                Json::Object(_) => retag_element(v, sub, client, app),
+                _ => {}
+            }
+        }
+    }
+}
+
+fn is_enterprise_urn(u: &str) -> bool {
+    u.eq_ignore_ascii_case(crate::scim::schema::ENTERPRISE_USER)
+}
+
+fn is_manager(p: &AttrPath) -> bool {
+    p.uri.as_deref().is_some_and(is_enterprise_urn) && p.attr.eq_ignore_ascii_case("manager")
+}
+
+/// Entra sends the manager as a bare id (spec §4.3); RFC 7643 §4.3 makes it complex.
+fn wrap_manager(v: &mut Json) {
+    if let Json::String(id) = v {
+        *v = serde_json::json!({ "value": id });
+    }
+}
+
 fn touches(rules: &ResourceRules, top: &str) -> bool {
-    rules.transform_sources.iter().any(|s| s == top)
+    touches_sentinel(rules, top)
+        || rules.transform_sources.iter().any(|s| s == top)
         || rules.transform_targets.iter().any(|s| s == top)
         || rules.renames.iter().any(|r| match r {
             Rename::Attr { client, .. } => top_name(&client.to_string()) == top,
             Rename::Element { attr, .. } => top_name(&attr.to_string()) == top,
         })
+}
+
+/// Client attributes of a POST/PUT body that a transform overwrites (the app stores the
+/// computed value, not the client's), named as the client wrote them (`nickName`,
+/// `name.givenName`, `urn:…:enterprise:2.0:User:department`), for the log. An attribute
+/// the transforms also read is not listed: the client's value feeds the computed one.
+pub fn computed_writes(body: &Json, rules: &ResourceRules) -> Vec<String> {
+    let Json::Object(m) = body else {
+        return Vec::new();
+    };
+    names_overwritten(client_leaves(m), rules)
+}
+
+/// [`computed_writes`] for a PATCH: the attributes its operations add, replace or remove
+/// that a transform recomputes. Names only, without value filters (their values stay out
+/// of the log).
+pub fn computed_patch_writes(patch: &PatchOp, rules: &ResourceRules) -> Vec<String> {
+    let mut leaves = Vec::new();
+    for op in &patch.operations {
+        match (&op.path, &op.value) {
+            (Some(p), _) => leaves.push(AttrPath {
+                sub: p.target_sub().map(str::to_string),
+                ..without_core_urn(p).attr
+            }),
+            (None, Some(Json::Object(m))) => leaves.extend(client_leaves(m)),
+            _ => {}
+        }
+    }
+    names_overwritten(leaves, rules)
+}
+
+fn names_overwritten(leaves: Vec<AttrPath>, rules: &ResourceRules) -> Vec<String> {
+    let Some(t) = &rules.transforms else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for client in leaves {
+        if rules
+            .transform_sources
+            .contains(&top_name(&top_of(&client).to_string()))
+        {
+            continue;
+        }
+        let app = app_attr_path(&client, rules);
+        let hit = t.attributes.iter().any(|a| {
+            let target = without_core_urn(&a.target);
+            top_of(&target.attr).same_attribute(&top_of(&app))
+                && match (target.target_sub(), &app.sub) {
+                    (Some(ts), Some(s)) => ts.eq_ignore_ascii_case(s),
+                    _ => true,
+                }
+        });
+        let name = client.to_string();
+        if hit && !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
+}
+
+/// The attributes a resource-shaped object writes: simple and multi-valued ones whole,
+/// complex ones per sub-attribute, extension objects per attribute. Core URN dropped.
+fn client_leaves(m: &Map<String, Json>) -> Vec<AttrPath> {
+    let mut out = Vec::new();
+    for (k, v) in m {
+        if ["schemas", "id", "meta"]
+            .iter()
+            .any(|s| k.eq_ignore_ascii_case(s))
+        {
+            continue;
+        }
+        let is_ext = k.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:"))
+            && v.is_object()
+            && !crate::proxy::config::is_core_urn(k);
+        if let (true, Json::Object(inner)) = (is_ext, v) {
+            for (k2, v2) in inner {
+                push_leaves(&mut out, AttrPath::new(Some(k), k2, None), v2);
+            }
+            continue;
+        }
+        if let Ok(p) = Path::parse_lenient(k) {
+            let p = without_core_urn(&p);
+            let attr = AttrPath {
+                sub: p.target_sub().map(str::to_string),
+                ..p.attr
+            };
+            push_leaves(&mut out, attr, v);
+        }
+    }
+    out
+}
+
+fn push_leaves(out: &mut Vec<AttrPath>, attr: AttrPath, v: &Json) {
+    match v {
+        Json::Object(inner) if attr.sub.is_none() => {
+            for sk in inner.keys() {
+                out.push(AttrPath {
+                    sub: Some(sk.clone()),
+                    ..attr.clone()
+                });
+            }
+        }
+        _ => out.push(attr),
+    }
+}
+
+/// Where the renames put a client attribute in the app's resource.
+fn app_attr_path(client: &AttrPath, rules: &ResourceRules) -> AttrPath {
+    let mut p = client.clone();
+    for r in &rules.renames {
+        let Rename::Attr { client: c, app } = r else {
+            continue;
+        };
+        if c.sub.is_none() && top_of(c).same_attribute(&top_of(&p)) {
+            p = AttrPath {
+                uri: app.uri.clone(),
+                attr: app.attr.clone(),
+                sub: app.sub.clone().or(p.sub),
+                span: p.span,
+            };
+        } else if c.sub.is_some() && c.same_attribute(&p) {
+            p = app.clone();
+        }
+    }
+    p
 }
 
 /// Names of the attributes an app-side PATCH or resource changes (for the log).
@@ -756,6 +1153,15 @@ pub fn rewrite_urls(v: &mut Json, from: &str, to: &str) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod patch_table;
+
+#[cfg(test)]
+mod sentinel_tests;
+
+#[cfg(test)]
+mod computed_tests;
 
 #[cfg(test)]
 mod tests {

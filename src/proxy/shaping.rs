@@ -93,10 +93,17 @@ mod tests {
             }
         }
         assert_eq!(sent.len() + refused, 500);
-        assert!(sent.len() <= 21, "{} admitted within a 2 s bound", sent.len());
+        assert!(
+            sent.len() <= 21,
+            "{} admitted within a 2 s bound",
+            sent.len()
+        );
         for (i, t) in sent.iter().enumerate() {
             let in_window = sent[i..].iter().take_while(|u| **u < t + 1000).count();
-            assert!(in_window <= 10, "{in_window} calls in the second from {t} ms");
+            assert!(
+                in_window <= 10,
+                "{in_window} calls in the second from {t} ms"
+            );
         }
     }
 }

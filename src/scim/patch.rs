@@ -928,6 +928,25 @@ impl Cx<'_> {
                 }
             }
         }
+        let single = def.is_some_and(|d| !d.multi_valued);
+        match (single, items.as_slice()) {
+            // A value filter on a single-valued complex attribute (Entra's
+            // `manager[value eq "…"]`) selects the one value; it stays single-valued.
+            (true, [one]) => {
+                obj.insert(key.to_string(), one.clone());
+                return Ok(());
+            }
+            (true, _) => {
+                return Err(err(
+                    ScimType::InvalidValue,
+                    format!(
+                        "path {}: `{key}` is single-valued and holds one value",
+                        quote(&t.text())
+                    ),
+                ))
+            }
+            (false, _) => {}
+        }
         obj.insert(key.to_string(), Value::Array(items));
         self.primary(obj, key, t, &hits)
     }

@@ -608,12 +608,24 @@ mod tests {
         }
         let mut ranges = Vec::new();
         walk(CONFIG, "", &mut ranges);
-        assert_eq!(ranges.len(), 3);
+        assert_eq!(ranges.len(), 5);
         for (path, min, max) in ranges {
-            Config::from_json(&with(&path, json!(max)), &placeholder).unwrap();
-            Config::from_json(&with(&path, json!(min)), &placeholder).unwrap();
-            assert!(refused(&with(&path, json!(max + 1))).contains(&path));
-            assert!(refused(&with(&path, json!(min - 1))).contains(&path));
+            // `rateLimit.maxWaitMs` needs the rate it bounds.
+            let at = |v: Json| {
+                let mut j = with(&path, v);
+                if path.starts_with("rateLimit.") && path != "rateLimit.requestsPerSecond" {
+                    j["rateLimit"]["requestsPerSecond"] = json!(1);
+                }
+                j
+            };
+            Config::from_json(&at(json!(max)), &placeholder).unwrap();
+            Config::from_json(&at(json!(min)), &placeholder).unwrap();
+            assert!(refused(&at(json!(max + 1))).contains(&path));
+            if let Some(below) = min.checked_sub(1) {
+                assert!(refused(&at(json!(below))).contains(&path));
+            } else {
+                assert!(refused(&at(json!(-1))).contains(&path));
+            }
         }
     }
 

@@ -32,9 +32,7 @@ impl Proxy {
                         .ok()?;
                 (plan == PatchPlan::ReadModifyWrite).then(|| format!("{}/{id}", kind.as_str()))
             }
-            ("POST", None)
-                if kind == ResourceKind::Groups && cfg.group_switches.adopt_existing =>
-            {
+            ("POST", None) if kind == ResourceKind::Groups && cfg.group_switches.adopt_existing => {
                 let body = inbound::read_body(cfg, req, &call).ok()??;
                 let name = body.get("displayName").and_then(Json::as_str)?;
                 Some(format!("Groups?displayName={name}"))

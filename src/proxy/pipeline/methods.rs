@@ -2,7 +2,7 @@
 
 use super::answer::{json_response, no_content, refuse, refuse_scim, Stop, SCIM_JSON};
 use super::inbound::Call;
-use super::{computed, eval_opts, Ctx, Expect, Proxy, State, Step};
+use super::{eval_opts, Ctx, Expect, Proxy, State, Step};
 use crate::proxy::config::{Config, ResourceRules};
 use crate::proxy::http::{self, Request, Response, UpstreamRequest};
 use crate::proxy::rewrite::{self, Dir, PatchPlan};
@@ -216,7 +216,7 @@ impl Proxy {
         let app = rewrite::map_resource(&asked, rules, Dir::ToApp, &eval_opts(now_ms))
             .map_err(|e| refuse_scim("transform-failed", &e))?;
         ctx.changed = rewrite::changed_attributes(&app);
-        ctx.ignored = computed::in_body(&asked, rules);
+        ctx.ignored = rewrite::computed_writes(&asked, rules);
         if kind == ResourceKind::Groups && cfg.group_switches.adopt_existing {
             // Genesys cannot create groups: adopt the one with the same displayName.
             let name = app
@@ -247,7 +247,7 @@ impl Proxy {
         let app = rewrite::map_resource(&asked, rules, Dir::ToApp, &eval_opts(now_ms))
             .map_err(|e| refuse_scim("transform-failed", &e))?;
         ctx.changed = rewrite::changed_attributes(&app);
-        ctx.ignored = computed::in_body(&asked, rules);
+        ctx.ignored = rewrite::computed_writes(&asked, rules);
         let req = upstream(cfg, "PUT", with_query(url, &ctx.query), Some(&app));
         Ok(self.send(ctx, req, State::Forward(Expect::Written { asked }), false))
     }
@@ -263,7 +263,7 @@ impl Proxy {
         let (patch, plan) = rewrite::plan_patch(b, rules, &cfg.client_compat, &cfg.upstream_compat)
             .map_err(|e| refuse_scim("invalid-patch", &e))?;
         ctx.changed = patch_attributes(&patch);
-        ctx.ignored = computed::in_patch(&patch, rules);
+        ctx.ignored = rewrite::computed_patch_writes(&patch, rules);
         Ok(match plan {
             PatchPlan::Direct(app) => {
                 ctx.changed = rewrite::changed_attributes(&app);

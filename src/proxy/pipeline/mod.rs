@@ -7,7 +7,6 @@
 //! (here: [`Proxy::finish`] and the log line in [`log`]).
 
 mod answer;
-mod computed;
 mod coordination;
 mod drift;
 mod inbound;
