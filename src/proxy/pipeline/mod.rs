@@ -14,6 +14,7 @@ mod links;
 mod log;
 mod methods;
 mod outbound;
+mod recovery;
 mod upstream;
 
 use crate::entra::EvalOptions;
@@ -85,6 +86,13 @@ enum State {
     RmwRead { patch: PatchOp, retries: u8 },
     /// Genesys-style group adoption: looked up the displayName.
     AdoptLookup { app: Json, asked: Json },
+    /// A create whose outcome is unknown (answer lost, or 409 on a retry): looked the
+    /// resource up by its matching attribute; `fallback` is the answer when not found.
+    CreateLookup {
+        asked: Json,
+        fallback: Response,
+        upstream_status: Option<u16>,
+    },
 }
 
 #[derive(Debug)]

@@ -27,7 +27,7 @@ impl Proxy {
     }
 
     /// Maps an app response body into the client's view and URLs.
-    fn to_client(&self, ctx: &Ctx, body: &Json, now_ms: u64) -> Result<Json, Stop> {
+    pub(super) fn to_client(&self, ctx: &Ctx, body: &Json, now_ms: u64) -> Result<Json, Stop> {
         let rules = self.rules(ctx.kind);
         let mut out = rewrite::map_response(body, &rules, &eval_opts(now_ms))
             .map_err(|e| refuse_scim("transform-failed", &e))?;
@@ -113,7 +113,12 @@ impl Proxy {
             return self.lost_race(ctx, patch.clone(), *retries, resp);
         }
         if resp.status >= 400 {
-            return Err(self.client_error(ctx, resp).into());
+            let answer = self.client_error(ctx, resp);
+            if resp.status == 409 {
+                // A create retried after a lost answer collides with itself.
+                return self.recover_or(ctx, State::Forward(expect), answer);
+            }
+            return Err(answer.into());
         }
         let headers = self.pass_headers(ctx, resp);
         let out = match expect {

@@ -264,7 +264,7 @@ fn read_modify_write_gives_up_with_412_and_retry_after() {
 #[test]
 fn lost_answers_say_what_may_have_happened() {
     let mut p = proxy_with(json!({}));
-    let (_, pend) = fetch(p.handle(req("POST", "/Users", Some(json!({"userName": "a"}))), 0));
+    let (_, pend) = fetch(p.handle(req("DELETE", "/Users/1", None), 0));
     let (resp, _) = respond(p.resume(pend, FetchOutcome::Unreachable("reset".into()), 0));
     assert_eq!(resp.status, 502);
     assert!(body(&resp)["detail"]
@@ -294,7 +294,9 @@ fn log_lines_carry_id_app_error_reason_and_drift() {
     assert!(!log.to_string().contains("CEO"));
     let (_, pend) = fetch(p.handle(req("POST", "/Users", Some(user)), 0));
     let dup = json!({"schemas": [crate::scim::error::ERROR_URN], "status": "409", "scimType": "uniqueness", "detail": "ada exists"});
-    let (_, log) = respond(p.resume(pend, up_resp(409, dup), 0));
+    let (_, pend) = fetch(p.resume(pend, up_resp(409, dup), 0));
+    let none = json!({"totalResults": 0, "Resources": []});
+    let (_, log) = respond(p.resume(pend, up_resp(200, none), 0));
     assert_eq!(
         (
             log["upstreamStatus"].clone(),
@@ -489,7 +491,8 @@ fn read_modify_write_with_if_match_and_retry() {
 #[test]
 fn faults_are_502_504_with_retry_after() {
     let mut p = proxy_with(json!({}));
-    let post = || req("POST", "/Users", Some(json!({"userName": "a"})));
+    // A PUT: a POST's lost answer is followed by a lookup (see the recovery tests).
+    let post = || req("PUT", "/Users/1", Some(json!({"userName": "a"})));
     let cases: Vec<(FetchOutcome, u16)> = vec![
         (FetchOutcome::Timeout, 504),
         (FetchOutcome::Unreachable("connection refused".into()), 502),
@@ -725,4 +728,77 @@ fn root_search_only_without_renames() {
         0,
     ));
     assert_eq!(r.status, 501);
+}
+
+#[test]
+fn a_create_whose_answer_was_lost_is_found_by_its_matching_attribute() {
+    let mut p = proxy_with(json!({"resources": {"User": {"renames": {"userName": "login"}}}}));
+    let user = json!({"userName": "ada", "externalId": "e1"});
+    for outcome in [
+        FetchOutcome::Unreachable("connection reset".into()),
+        FetchOutcome::Timeout,
+        up_resp(409, json!({"scimType": "uniqueness", "detail": "exists"})),
+    ] {
+        let (_, pend) = fetch(p.handle(req("POST", "/Users", Some(user.clone())), 0));
+        let (lookup, pend) = fetch(p.resume(pend, outcome, 0));
+        assert_eq!(
+            lookup.url,
+            format!("{UP}/Users?filter=login%20eq%20%22ada%22")
+        );
+        let list = json!({"totalResults": 1, "Resources": [{"id": "u9", "login": "ada", "externalId": "e1"}]});
+        let (resp, log) = respond(p.resume(pend, up_resp(200, list), 0));
+        assert_eq!(resp.status, 201);
+        assert_eq!(body(&resp)["userName"], "ada");
+        assert_eq!(
+            resp.get_header("Location"),
+            Some(format!("{EDGE}/Users/u9").as_str())
+        );
+        assert_eq!(
+            (log["action"].clone(), log["id"].clone()),
+            (json!("recovered"), json!("u9"))
+        );
+    }
+}
+
+#[test]
+fn a_lost_create_not_found_or_contradicted_keeps_its_answer() {
+    let mut p = proxy_with(json!({}));
+    let user = json!({"userName": "ada", "externalId": "e1"});
+    let cases = [
+        (json!({"totalResults": 0, "Resources": []}), 502),
+        (
+            json!({"totalResults": 1, "Resources": [{"id": "x", "userName": "ada", "externalId": "other"}]}),
+            502,
+        ),
+    ];
+    for (list, want) in cases {
+        let (_, pend) = fetch(p.handle(req("POST", "/Users", Some(user.clone())), 0));
+        let (_, pend) = fetch(p.resume(pend, FetchOutcome::Unreachable("reset".into()), 0));
+        let (resp, _) = respond(p.resume(pend, up_resp(200, list), 0));
+        assert_eq!(resp.status, want);
+        assert!(body(&resp)["detail"]
+            .as_str()
+            .unwrap()
+            .contains("may have applied"));
+    }
+    // A 409 for a user that is not the one sent stays a 409.
+    let (_, pend) = fetch(p.handle(req("POST", "/Users", Some(user)), 0));
+    let (_, pend) = fetch(p.resume(pend, up_resp(409, json!({"scimType": "uniqueness"})), 0));
+    let (resp, _) = respond(p.resume(pend, FetchOutcome::Timeout, 0));
+    assert_eq!(resp.status, 409);
+    // Groups are matched by displayName unless configured.
+    let mut p = proxy_with(json!({"resources": {"Group": {"matchingAttribute": "externalId"}}}));
+    let (_, pend) = fetch(p.handle(
+        req(
+            "POST",
+            "/Groups",
+            Some(json!({"displayName": "g", "externalId": "x1"})),
+        ),
+        0,
+    ));
+    let (lookup, _) = fetch(p.resume(pend, FetchOutcome::Timeout, 0));
+    assert_eq!(
+        lookup.url,
+        format!("{UP}/Groups?filter=externalId%20eq%20%22x1%22")
+    );
 }

@@ -105,15 +105,26 @@ impl Proxy {
         outcome: FetchOutcome,
         now_ms: u64,
     ) -> Result<Step, Stop> {
+        if let State::CreateLookup {
+            asked,
+            fallback,
+            upstream_status,
+        } = state
+        {
+            ctx.upstream_status = upstream_status;
+            return self.create_found(ctx, asked, fallback, outcome, now_ms);
+        }
         let resp = match outcome {
             FetchOutcome::Response(r) => r,
             FetchOutcome::Timeout => {
                 ctx.fault = Some("upstream timeout".into());
-                return Err(lost(504, &ctx.method, "the app did not answer in time").into());
+                let answer = lost(504, &ctx.method, "the app did not answer in time");
+                return self.recover_or(ctx, state, answer);
             }
             FetchOutcome::Unreachable(why) => {
                 ctx.fault = Some(format!("upstream unreachable: {why}"));
-                return Err(lost(502, &ctx.method, "the connection to the app failed").into());
+                let answer = lost(502, &ctx.method, "the connection to the app failed");
+                return self.recover_or(ctx, state, answer);
             }
         };
         if let State::Token(next) = state {
@@ -149,6 +160,7 @@ impl Proxy {
             State::Forward(expect) => self.forwarded(ctx, expect, &resp, now_ms),
             State::RmwRead { patch, retries } => self.rmw(ctx, patch, retries, &resp, now_ms),
             State::AdoptLookup { app, asked } => self.adopt(ctx, app, asked, &resp, now_ms),
+            State::CreateLookup { .. } => Err(fault(500, "unexpected lookup state").into()),
         }
     }
 
