@@ -703,6 +703,16 @@ fn direct_op(op: &Operation, rules: &ResourceRules, upstream: &Compat) -> Option
         return direct_pathless(op, rules, upstream);
     };
     let path = without_core_urn(path);
+    // The path is an extension schema itself (`urn:…:enterprise:2.0:User`) and the value
+    // its object: renamed members inside it need the resource to be rewritten whole.
+    let whole = op.path_text.as_deref().unwrap_or_default();
+    if whole
+        .get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case("urn:"))
+        && touches_extension(rules, whole)
+    {
+        return None;
+    }
     let name = top_name(&path.attr.to_string());
     if rules.transform_sources.contains(&name)
         || rules.transform_targets.contains(&name)

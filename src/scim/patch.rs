@@ -410,6 +410,9 @@ impl Target<'_> {
 
 impl Cx<'_> {
     fn apply_op(&self, work: &mut Value, op: &Operation) -> Result<(), ScimError> {
+        if let Some(urn) = op.path_text.as_deref().filter(|t| self.is_extension(t)) {
+            return self.extension_op(work, urn, op);
+        }
         match (&op.path, op.op) {
             (None, OpKind::Remove) => match &op.value {
                 Some(Value::Object(map)) if self.compat.remove_by_value => {
@@ -431,6 +434,48 @@ impl Cx<'_> {
                     _ => self.write(work, &t, kind, op.value.clone().unwrap_or(Value::Null)),
                 }
             }
+        }
+    }
+
+    fn is_extension(&self, text: &str) -> bool {
+        self.schemas.schema(text).is_some() && !self.schemas.is_core(text)
+    }
+
+    /// A path that is an extension schema's URN (`urn:…:enterprise:2.0:User`) addresses
+    /// the extension object (RFC 7643 §3.3): add/replace its attributes as a path-less op
+    /// keyed by the URN would; remove drops the whole object.
+    fn extension_op(&self, work: &mut Value, urn: &str, op: &Operation) -> Result<(), ScimError> {
+        match (op.op, &op.value) {
+            (OpKind::Remove, None) => {
+                if let Some(obj) = work.as_object_mut() {
+                    let key = obj.keys().find(|k| k.eq_ignore_ascii_case(urn)).cloned();
+                    if let Some(k) = key {
+                        obj.remove(&k);
+                    }
+                    // `schemas` lists the extensions the resource holds (RFC 7643 §3).
+                    if let Some(Value::Array(list)) = obj.get_mut("schemas") {
+                        list.retain(|u| !u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(urn)));
+                    }
+                }
+                Ok(())
+            }
+            (OpKind::Remove, Some(_)) => Err(err(
+                ScimType::InvalidValue,
+                format!("remove of the extension {} takes no value", quote(urn)),
+            )),
+            (kind, Some(v @ Value::Object(_))) => {
+                let mut m = Map::new();
+                m.insert(urn.to_string(), v.clone());
+                self.pathless(work, kind, Some(&Value::Object(m)))
+            }
+            (kind, _) => Err(err(
+                ScimType::InvalidValue,
+                format!(
+                    "{} of the extension {} needs an object `value`",
+                    kind.as_str(),
+                    quote(urn)
+                ),
+            )),
         }
     }
 
@@ -1438,6 +1483,34 @@ mod tests {
             "{}",
             e.detail
         );
+    }
+
+    #[test]
+    fn a_path_naming_an_extension_addresses_its_object() {
+        let ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+        let user = json!({"userName": "a", ent: {"division": "q"}});
+        for kind in ["add", "replace"] {
+            let body = json!({"schemas": [PATCH_OP_URN], "Operations": [
+                {"op": kind, "path": ent, "value": {"department": "x"}}]});
+            let out = apply_patch(&user, &body, &Schemas::core(), &Compat::strict()).unwrap();
+            assert_eq!(
+                out[ent],
+                json!({"division": "q", "department": "x"}),
+                "{kind}"
+            );
+            assert_eq!(out.as_object().unwrap().len(), 2, "{kind}: {out}");
+        }
+        let body =
+            json!({"schemas": [PATCH_OP_URN], "Operations": [{"op": "remove", "path": ent}]});
+        let listed = json!({"schemas": [crate::scim::schema::USER, ent], "userName": "a", ent: {"division": "q"}});
+        let out = apply_patch(&listed, &body, &Schemas::core(), &Compat::strict()).unwrap();
+        assert_eq!(
+            out,
+            json!({"schemas": [crate::scim::schema::USER], "userName": "a"})
+        );
+        let body = json!({"schemas": [PATCH_OP_URN], "Operations": [{"op": "add", "path": ent, "value": "x"}]});
+        let e = apply_patch(&user, &body, &Schemas::core(), &Compat::strict()).unwrap_err();
+        assert_eq!(e.scim_type, Some(ScimType::InvalidValue));
     }
 
     #[test]

@@ -115,6 +115,12 @@ fn rows() -> Vec<(&'static str, &'static str, Option<String>, Json)> {
         ("extension", "enterprise", e("department"), json!("Ops")),
         (
             "extension",
+            "extension object",
+            Some(ENT.to_string()),
+            json!({"department": "Ops"}),
+        ),
+        (
+            "extension",
             "path-less",
             None,
             json!({ENT: {"department": "Ops"}}),
