@@ -27,4 +27,7 @@ node --test --test-concurrency=1 --test-timeout=600000 worker/test/e2e.test.mjs 
 
 echo "== production: issue 12, one test per item (tenants generic, webex, genesys, custom, broken, nosecret)"
 node --test --test-concurrency=1 --test-timeout=600000 worker/test/production.test.mjs || status=1
+
+echo "== tenants: issue 13, lost creates recovered, 100 tenants isolated, a mixed load over 10 tenants"
+node --test --test-concurrency=1 --test-timeout=900000 worker/test/tenants.test.mjs || status=1
 exit "$status"

@@ -161,7 +161,9 @@ function sendJson(res, status, headers, body) {
  * - `drift`: forward, then drop `title` from a 2xx JSON body;
  * - `foreignhost`: forward, then replace the app's origin (the gate's or scim2-server's
  *   `http://127.0.0.1:<port>`) by `https://app.internal.example:8443` in the body and headers;
- * - `sent-then-reset`: forward, read the app's whole answer, then destroy the client socket.
+ * - `sent-then-reset`: forward, read the app's whole answer, then destroy the client socket;
+ * - `post-then-reset`: as `sent-then-reset` for a POST, `pass` for anything else (the
+ *   lookup that follows a lost create gets through).
  * `gate.requests` records every request received (`method`, `path`, `ifMatch`, `mode`).
  */
 export async function startGate(port, upstreamPort) {
@@ -220,6 +222,7 @@ export async function startGate(port, upstreamPort) {
       reply(res, status, headers, Buffer.from(swap(body.toString('utf8'))));
     }),
     'sent-then-reset': (req, res) => forwardBuffered(req, res, () => req.socket.destroy()),
+    'post-then-reset': (req, res) => (req.method === 'POST' ? modes['sent-then-reset'](req, res) : modes.pass(req, res)),
   };
   gate.server = http.createServer((req, res) => {
     const mode = gate.mode;
