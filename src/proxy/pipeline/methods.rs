@@ -213,10 +213,7 @@ impl Proxy {
         asked: Json,
         now_ms: u64,
     ) -> Result<Step, Stop> {
-        let app = rewrite::map_resource(&asked, rules, Dir::ToApp, &eval_opts(now_ms))
-            .map_err(|e| refuse_scim("transform-failed", &e))?;
-        ctx.changed = rewrite::changed_attributes(&app);
-        ctx.ignored = rewrite::computed_writes(&asked, rules);
+        let app = written_body(ctx, rules, &asked, now_ms)?;
         if kind == ResourceKind::Groups && cfg.group_switches.adopt_existing {
             // Genesys cannot create groups: adopt the one with the same displayName.
             let name = app
@@ -244,10 +241,7 @@ impl Proxy {
         asked: Json,
         now_ms: u64,
     ) -> Result<Step, Stop> {
-        let app = rewrite::map_resource(&asked, rules, Dir::ToApp, &eval_opts(now_ms))
-            .map_err(|e| refuse_scim("transform-failed", &e))?;
-        ctx.changed = rewrite::changed_attributes(&app);
-        ctx.ignored = rewrite::computed_writes(&asked, rules);
+        let app = written_body(ctx, rules, &asked, now_ms)?;
         let req = upstream(cfg, "PUT", with_query(url, &ctx.query), Some(&app));
         Ok(self.send(ctx, req, State::Forward(Expect::Written { asked }), false))
     }
@@ -297,6 +291,21 @@ impl Proxy {
         let req = upstream(cfg, "DELETE", with_query(url, &ctx.query), None);
         Ok(self.send(ctx, req, State::Forward(Expect::Delete), false))
     }
+}
+
+/// A POST/PUT body in the app's view; the log learns what it changes and what the
+/// mapping computes instead of taking it from the client.
+fn written_body(
+    ctx: &mut Ctx,
+    rules: &ResourceRules,
+    asked: &Json,
+    now_ms: u64,
+) -> Result<Json, Stop> {
+    let app = rewrite::map_resource(asked, rules, Dir::ToApp, &eval_opts(now_ms))
+        .map_err(|e| refuse_scim("transform-failed", &e))?;
+    ctx.changed = rewrite::changed_attributes(&app);
+    ctx.ignored = rewrite::computed_writes(asked, rules);
+    Ok(app)
 }
 
 fn health_body(status: u16, body: Json) -> Response {

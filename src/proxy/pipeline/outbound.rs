@@ -7,7 +7,7 @@ use super::answer::{
 };
 use super::methods::{item_url, upstream};
 use super::{drift, eval_opts, links, Ctx, Expect, Proxy, State, Step};
-use crate::proxy::config::{Rename, ResourceRules};
+use crate::proxy::config::{Config, Rename, ResourceRules};
 use crate::proxy::http::{self, Response, UpstreamRequest};
 use crate::proxy::rewrite::{self, Dir};
 use crate::proxy::ResourceKind;
@@ -33,6 +33,14 @@ impl Proxy {
             .map_err(|e| refuse_scim("transform-failed", &e))?;
         links::rewrite(&mut out, self.upstream_url(), &ctx.client_base);
         Ok(out)
+    }
+
+    /// The config, for a request that goes on to another call (it was valid when the
+    /// request started, so this fails only if the proxy was rebuilt meanwhile).
+    fn config_for_next_call(&self) -> Result<Config, Stop> {
+        self.cfg
+            .clone()
+            .map_err(|_| Stop::from(retry_later(503, "proxy misconfigured")))
     }
 
     /// The app's answer body in the client's view.
@@ -203,11 +211,7 @@ impl Proxy {
         if resp.status >= 400 {
             return Err(self.client_error(ctx, resp).into());
         }
-        let cfg = self
-            .cfg
-            .as_ref()
-            .map_err(|_| Stop::from(retry_later(503, "proxy misconfigured")))?
-            .clone();
+        let cfg = self.config_for_next_call()?;
         let old = Self::body_json(resp, ctx)?;
         let etag = resp.get_header("ETag").map(str::to_string).or_else(|| {
             old.pointer("/meta/version")
@@ -269,11 +273,7 @@ impl Proxy {
             .and_then(Json::as_array)
             .and_then(|a| a.first())
             .cloned();
-        let cfg = self
-            .cfg
-            .as_ref()
-            .map_err(|_| Stop::from(retry_later(503, "proxy misconfigured")))?
-            .clone();
+        let cfg = self.config_for_next_call()?;
         let Some(group) = found else {
             let req = upstream(
                 &cfg,
