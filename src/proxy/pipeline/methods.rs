@@ -72,7 +72,8 @@ fn patch_attributes(patch: &PatchOp) -> Vec<String> {
 
 impl Proxy {
     /// `GET /health` (RFC-free, for load balancers and admins): 200 when the config
-    /// loads, 500 when it does not; what is wrong only to a caller holding its token.
+    /// loads, 500 when it does not, 503 once the app credential has expired; what is
+    /// wrong only to a caller holding its token.
     pub(super) fn health(&self, ctx: &mut Ctx, req: &Request, now_ms: u64) -> Step {
         let admin = self.caller_is_admin(req);
         let resp = match (&self.cfg, admin) {
