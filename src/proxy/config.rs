@@ -2,7 +2,8 @@
 //!
 //! ```json
 //! { "upstream": { "url": "https://app.example/scim/v2",
-//!                 "auth": {"type": "bearer", "secret": "UPSTREAM_TOKEN"},
+//!                 "auth": {"type": "bearer", "secret": "UPSTREAM_TOKEN",
+//!                          "expiresAt": "2027-01-31T00:00:00Z", "warnDaysBefore": 30},
 //!                 "timeoutMs": 10000, "compat": "strict" },
 //!   "inbound": { "tokens": ["INBOUND_TOKEN"] },
 //!   "preset": "generic",
@@ -10,6 +11,8 @@
 //!                            "transforms": {"displayName": "Join(\" \", [name.givenName], [name.familyName])"} } },
 //!   "client": { "compat": "entra" },
 //!   "groups": { "adoptExisting": false, "detachOnDelete": false },
+//!   "app": { "name": "Example", "groups": true,
+//!            "filterAttributes": { "User": ["login", "externalId"] } },
 //!   "limits": { "maxBodyBytes": 1048576, "maxDepth": 32 },
 //!   "log": "info" }
 //! ```
@@ -23,14 +26,27 @@ use crate::scim::{AttrPath, Compat, Filter, Path};
 use serde_json::{Map, Value as Json};
 use std::fmt;
 
+mod app;
 mod conflicts;
+mod expiry;
 pub mod members;
+
+pub use app::{outside as filter_outside, AppCapabilities};
+pub use expiry::{CredentialExpiry, CredentialState};
 
 /// Proxy profiles shipped with the app presets (`presets/proxy/*.json`).
 pub(crate) const PROFILES: &[(&str, &str)] = &[
     ("generic", include_str!("../../presets/proxy/generic.json")),
     ("webex", include_str!("../../presets/proxy/webex.json")),
     ("genesys", include_str!("../../presets/proxy/genesys.json")),
+    (
+        "chatwork",
+        include_str!("../../presets/proxy/chatwork.json"),
+    ),
+    (
+        "timeclock365",
+        include_str!("../../presets/proxy/timeclock365.json"),
+    ),
 ];
 
 /// Names of the built-in proxy profiles.
@@ -205,6 +221,10 @@ pub struct Config {
     pub user_matching: String,
     /// The client attribute that identifies a group (`displayName` unless configured).
     pub group_matching: String,
+    /// What the app can do (`app`).
+    pub app: AppCapabilities,
+    /// When the app credential expires (`upstream.auth.expiresAt`), if configured.
+    pub credential_expiry: Option<CredentialExpiry>,
 }
 
 /// Shaping of the calls one tenant sends to its app (`rateLimit`).
@@ -267,6 +287,7 @@ impl Config {
         let url = str_member(up, "url")?.ok_or_else(|| bad("`upstream.url` is required"))?;
         let upstream_url = validate_url(url).map_err(|e| bad(format!("`upstream.url`: {e}")))?;
         let upstream_auth = auth(up.get("auth"), secret)?;
+        let credential_expiry = expiry::credential_expiry(up.get("auth"))?;
         let timeout_ms = match up.get("timeoutMs") {
             None => 10_000,
             Some(v) => v
@@ -354,6 +375,9 @@ impl Config {
         };
         let user_matching = matching("User", "userName")?;
         let group_matching = matching("Group", "displayName")?;
+        let app = app::capabilities(obj.get("app"))?;
+        app::check_matching(&app, "User", &user_matching, &users)?;
+        app::check_matching(&app, "Group", &group_matching, &groups)?;
         let log = match str_member(obj, "log")? {
             None | Some("info") => LogLevel::Info,
             Some("error") => LogLevel::Error,
@@ -377,6 +401,8 @@ impl Config {
             rate_limit,
             user_matching,
             group_matching,
+            app,
+            credential_expiry,
         })
     }
 

@@ -25,6 +25,8 @@ pub struct Member {
 pub enum Shape {
     /// A string.
     String,
+    /// An RFC 3339 date-time string (JSON Schema `format: date-time`).
+    DateTime,
     /// `true` or `false`.
     Bool,
     /// A whole number in `min..=max`.
@@ -146,6 +148,16 @@ const AUTH: &[Member] = &[
         "`oauth2`: the scope to ask for, when the app needs one.",
         Shape::String,
     ),
+    member(
+        "expiresAt",
+        "`bearer` or `oauth2`: when the credential (the token, or the client secret) expires, RFC 3339 (`2027-01-31T00:00:00Z`); Webex tokens are valid 365 days from issue. From `warnDaysBefore` days before, every log line carries `credentialExpiresInDays` and /health reports it to admins; once passed, requests answer 502 saying the credential expired, without calling the app. Update it with the secret when renewing.",
+        Shape::DateTime,
+    ),
+    member(
+        "warnDaysBefore",
+        "How many days before `expiresAt` the proxy starts warning (default 30; 0: never before expiry).",
+        Shape::Integer { min: 0, max: 366 },
+    ),
 ];
 
 const UPSTREAM: &[Member] = &[
@@ -216,6 +228,48 @@ const RULES: &[Member] = &[
     ),
 ];
 
+const FILTER_ATTRIBUTES: &[Member] = &[
+    member(
+        "User",
+        "The user attributes the app can filter on, in the app's vocabulary (after renames), compared by top-level attribute.",
+        Shape::Strings,
+    ),
+    member(
+        "Group",
+        "The group attributes the app can filter on, likewise.",
+        Shape::Strings,
+    ),
+];
+
+/// `app`: what the app can do, from its provisioning tutorial.
+const APP: &[Member] = &[
+    member(
+        "name",
+        "The app's name, used in the proxy's refusals (`Chatwork has no groups`); default `the app`.",
+        Shape::String,
+    ),
+    member(
+        "groups",
+        "Whether the app has /Groups (default true); without, every /Groups request answers 501 naming the limitation.",
+        Shape::Bool,
+    ),
+    member(
+        "createGroups",
+        "Whether POST /Groups creates a group at the app (default true); without, and without `groups.adoptExisting`, POST /Groups answers 501.",
+        Shape::Bool,
+    ),
+    member(
+        "deleteGroups",
+        "Whether DELETE /Groups deletes the group at the app (default true); without, and without `groups.detachOnDelete`, DELETE /Groups answers 501.",
+        Shape::Bool,
+    ),
+    member(
+        "filterAttributes",
+        "Per resource type, the only attributes the app can filter on (any when absent); a filter on another answers 400 invalidFilter naming them. The matching attribute must be one of them.",
+        Shape::Object(FILTER_ATTRIBUTES),
+    ),
+];
+
 const RESOURCES: &[Member] = &[
     member("User", "Rules for /Users.", Shape::Object(RULES)),
     member("Group", "Rules for /Groups.", Shape::Object(RULES)),
@@ -236,7 +290,7 @@ pub const CONFIG: &[Member] = &[
     member(
         "preset",
         "The proxy profile the config starts from (default `generic`); the config overrides it member by member, one level deep.",
-        Shape::Enum(&["generic", "webex", "genesys"]),
+        Shape::Enum(&["generic", "webex", "genesys", "chatwork", "timeclock365"]),
     ),
     required("upstream", "The SCIM app behind the proxy.", Shape::Object(UPSTREAM)),
     required(
@@ -277,6 +331,11 @@ pub const CONFIG: &[Member] = &[
                 Shape::Bool,
             ),
         ]),
+    ),
+    member(
+        "app",
+        "What the app can do, as its tutorial documents it (the profiles set it); the proxy refuses what the app cannot do with the reason instead of passing it on.",
+        Shape::Object(APP),
     ),
     member(
         "rateLimit",
@@ -397,7 +456,9 @@ fn check_value(value: &Json, shape: &'static Shape, at: &str) -> Result<(), Conf
             Ok(())
         }
         (Shape::Object(_) | Shape::Map { .. }, _) => Err(bad(format!("`{at}` must be an object"))),
-        (Shape::String, v) if !v.is_string() => Err(bad(format!("`{at}` must be a string"))),
+        (Shape::String | Shape::DateTime, v) if !v.is_string() => {
+            Err(bad(format!("`{at}` must be a string")))
+        }
         (Shape::Enum(values), Json::String(s)) => check_enum(s, values, at),
         (Shape::OneOf(shapes), v) => match shapes.iter().find(|s| same_type(s, v)) {
             Some(s) => check_value(v, s, at),
@@ -424,7 +485,7 @@ fn check_enum(s: &str, values: &[&str], at: &str) -> Result<(), ConfigError> {
 
 fn same_type(shape: &Shape, v: &Json) -> bool {
     match shape {
-        Shape::String | Shape::Enum(_) => v.is_string(),
+        Shape::String | Shape::DateTime | Shape::Enum(_) => v.is_string(),
         Shape::Bool => v.is_boolean(),
         Shape::Integer { .. } => v.is_number(),
         Shape::Strings => v.is_array(),
@@ -478,6 +539,7 @@ fn object_schema(members: &[Member]) -> Json {
 fn shape_schema(shape: &Shape) -> Json {
     match shape {
         Shape::String => json!({"type": "string"}),
+        Shape::DateTime => json!({"type": "string", "format": "date-time"}),
         Shape::Bool => json!({"type": "boolean"}),
         Shape::Integer { min, max } => {
             json!({"type": "integer", "minimum": min, "maximum": max})
@@ -546,6 +608,9 @@ mod tests {
             ("resources.User.renamez", json!({}), "`resources.User.renamez`: unknown member; did you mean `renames`?"),
             ("groups.adoptexisting", json!(true), "`groups.adoptexisting`: unknown member; member names are case-sensitive: did you mean `adoptExisting`?"),
             ("limits.maxBody", json!(5), "`limits.maxBody`: unknown member; did you mean `maxBodyBytes`?"),
+            ("app.filterAttributes.Users", json!(["userName"]), "`app.filterAttributes.Users`: unknown member; did you mean `User`?"),
+            ("app.group", json!(false), "`app.group`: unknown member; did you mean `groups`?"),
+            ("upstream.auth.expiresAt", json!(5), "`upstream.auth.expiresAt` must be a string"),
             ("upstream.auth.tokenurl", json!("https://idp/t"), "`upstream.auth.tokenurl`: unknown member; member names are case-sensitive: did you mean `tokenUrl`?"),
             ("inbound.token", json!(["IN"]), "`inbound.token`: unknown member; did you mean `tokens`?"),
             ("client.compat.opCaseInsenstive", json!(true), "`client.compat.opCaseInsenstive`: unknown member; did you mean `opCaseInsensitive`?"),
@@ -558,7 +623,7 @@ mod tests {
             ("log", json!("inf"), "did you mean `info`?"),
             ("upstream.auth.type", json!("beare"), "`upstream.auth.type`: `beare` is not one of none, bearer, oauth2; did you mean `bearer`?"),
             ("upstream.compat", json!("entar"), "`upstream.compat`: `entar` is not one of strict, entra"),
-            ("preset", json!("webx"), "`preset`: `webx` is not one of generic, webex, genesys; did you mean `webex`?"),
+            ("preset", json!("webx"), "`preset`: `webx` is not one of generic, webex, genesys, chatwork, timeclock365; did you mean `webex`?"),
         ];
         for (path, value, want) in cases {
             let e = refused(&with(path, value));
@@ -574,7 +639,8 @@ mod tests {
             "preset": "generic",
             "upstream": {"url": "https://app/v2", "timeoutMs": 120000,
                          "auth": {"type": "oauth2", "tokenUrl": "https://idp/t", "clientId": "c",
-                                  "clientSecret": "S", "scope": "scim"},
+                                  "clientSecret": "S", "scope": "scim",
+                                  "expiresAt": "2030-01-01T00:00:00Z", "warnDaysBefore": 14},
                          "compat": {"opCaseInsensitive": true, "booleanStrings": true,
                                     "pathlessAttributePaths": true, "removeByValue": true,
                                     "upsertValuePath": true, "uniquePrimary": true,
@@ -586,6 +652,8 @@ mod tests {
                           "Group": {"renames": {}, "transforms": {}, "sentinels": {}}},
             "client": {"compat": "entra"},
             "groups": {"adoptExisting": true, "detachOnDelete": true},
+            "app": {"name": "Example", "groups": true, "createGroups": false, "deleteGroups": false,
+                    "filterAttributes": {"User": ["login"], "Group": ["displayName"]}},
             "limits": {"maxBodyBytes": 16777216, "maxDepth": 128},
             "log": "error"});
         check(&j).unwrap();
@@ -608,13 +676,17 @@ mod tests {
         }
         let mut ranges = Vec::new();
         walk(CONFIG, "", &mut ranges);
-        assert_eq!(ranges.len(), 5);
+        assert_eq!(ranges.len(), 6);
         for (path, min, max) in ranges {
             // `rateLimit.maxWaitMs` needs the rate it bounds.
             let at = |v: Json| {
                 let mut j = with(&path, v);
                 if path.starts_with("rateLimit.") && path != "rateLimit.requestsPerSecond" {
                     j["rateLimit"]["requestsPerSecond"] = json!(1);
+                }
+                // `upstream.auth.warnDaysBefore` needs the expiry it counts back from.
+                if path == "upstream.auth.warnDaysBefore" {
+                    j["upstream"]["auth"]["expiresAt"] = json!("2030-01-01T00:00:00Z");
                 }
                 j
             };

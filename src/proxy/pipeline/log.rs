@@ -2,6 +2,7 @@
 //! values and credentials cannot appear in it.
 
 use super::Ctx;
+use crate::proxy::config::CredentialExpiry;
 use crate::proxy::http::Response;
 use serde_json::{json, Map, Value as Json};
 
@@ -9,7 +10,13 @@ fn opt<T: Into<Json>>(v: Option<T>) -> Json {
     v.map_or(Json::Null, Into::into)
 }
 
-pub(super) fn line(ctx: &Ctx, resp: &Response, now_ms: u64) -> String {
+/// `expiry`: the app credential's configured expiry, so every line warns ahead of it.
+pub(super) fn line(
+    ctx: &Ctx,
+    resp: &Response,
+    now_ms: u64,
+    expiry: Option<&CredentialExpiry>,
+) -> String {
     let mut m = Map::new();
     m.insert("requestId".into(), ctx.request_id.clone().into());
     m.insert("tenant".into(), opt(ctx.tenant.clone()));
@@ -42,6 +49,9 @@ pub(super) fn line(ctx: &Ctx, resp: &Response, now_ms: u64) -> String {
     }
     if let Some(f) = &ctx.fault {
         m.insert("fault".into(), f.clone().into());
+    }
+    if let Some(e) = expiry {
+        super::credential::log_fields(e, now_ms, &mut m);
     }
     m.insert(
         "durationMs".into(),

@@ -1,6 +1,7 @@
 //! Per-method handling: what each SCIM call becomes upstream.
 
 use super::answer::{json_response, no_content, refuse, refuse_scim, Stop, SCIM_JSON};
+use super::capabilities;
 use super::inbound::Call;
 use super::{eval_opts, Ctx, Expect, Proxy, State, Step};
 use crate::proxy::config::{Config, ResourceRules};
@@ -71,15 +72,12 @@ fn patch_attributes(patch: &PatchOp) -> Vec<String> {
 
 impl Proxy {
     /// `GET /health` (RFC-free, for load balancers and admins): 200 when the config
-    /// loads, 500 when it does not; what is wrong only to a caller holding its token.
+    /// loads, 500 when it does not, 503 once the app credential has expired; what is
+    /// wrong only to a caller holding its token.
     pub(super) fn health(&self, ctx: &mut Ctx, req: &Request, now_ms: u64) -> Step {
         let admin = self.caller_is_admin(req);
         let resp = match (&self.cfg, admin) {
-            (Ok(_), false) => health_body(200, json!({"status": "ok"})),
-            (Ok(c), true) => health_body(
-                200,
-                json!({"status": "ok", "preset": c.preset, "tenant": ctx.tenant}),
-            ),
+            (Ok(c), admin) => config_health(c, admin, ctx.tenant.as_deref(), now_ms),
             (Err(e), admin) => {
                 ctx.fault = Some(e.to_string());
                 ctx.reason = Some("misconfigured");
@@ -105,6 +103,7 @@ impl Proxy {
         let Some(kind) = call.kind else {
             return self.root_search(ctx, cfg, body);
         };
+        capabilities::allow(cfg, kind, &call.method)?;
         let empty = ResourceRules::default();
         let rules = cfg.rules(kind).unwrap_or(&empty);
         let query = translate_query(&call, rules, cfg)?;
@@ -118,7 +117,7 @@ impl Proxy {
             (true, "GET", None, _) => self.get(ctx, cfg, url, Expect::List),
             (true, "GET", Some(_), _) => self.get(ctx, cfg, url, Expect::Resource),
             (true, "POST", Some(i), Some(b)) if i == ".search" => {
-                self.search(ctx, cfg, rules, url, b)?
+                self.search(ctx, cfg, (kind, rules), url, b)?
             }
             (true, "POST", None, Some(b)) => self.create(ctx, cfg, rules, kind, url, b, now_ms)?,
             (true, "PUT", Some(_), Some(b)) => self.replace(ctx, cfg, rules, url, b, now_ms)?,
@@ -166,6 +165,11 @@ impl Proxy {
                 "a body is required",
             )
         })?;
+        // Across resource types, a filter must suit each type the app limits.
+        if let Some(f) = b.get("filter").and_then(Json::as_str) {
+            capabilities::check_filter(cfg, ResourceKind::Users, f)?;
+            capabilities::check_filter(cfg, ResourceKind::Groups, f)?;
+        }
         let req = upstream(
             cfg,
             "POST",
@@ -180,7 +184,7 @@ impl Proxy {
         &mut self,
         ctx: &mut Ctx,
         cfg: &Config,
-        rules: &ResourceRules,
+        (kind, rules): (ResourceKind, &ResourceRules),
         url: String,
         mut b: Json,
     ) -> Result<Step, Stop> {
@@ -188,10 +192,10 @@ impl Proxy {
             for (k, v) in o.iter_mut() {
                 let Some(text) = v.as_str() else { continue };
                 if k == "filter" {
-                    *v = Json::String(
-                        rewrite::translate_filter(text, rules, &cfg.client_compat)
-                            .map_err(|e| refuse_scim("untranslatable-filter", &e))?,
-                    );
+                    let app_filter = rewrite::translate_filter(text, rules, &cfg.client_compat)
+                        .map_err(|e| refuse_scim("untranslatable-filter", &e))?;
+                    capabilities::check_filter(cfg, kind, &app_filter)?;
+                    *v = Json::String(app_filter);
                 } else if k == "sortBy" {
                     *v = Json::String(rewrite::translate_attribute_list(text, rules));
                 }
@@ -308,6 +312,27 @@ fn written_body(
     Ok(app)
 }
 
+/// `/health` for a config that loads. The credential's expiry is the admin's business: a
+/// stranger sees `ok` until it has passed, then 503 `unavailable` (every SCIM call would
+/// fail), never a date or a name.
+fn config_health(c: &Config, admin: bool, tenant: Option<&str>, now_ms: u64) -> Response {
+    let credential = c
+        .credential_expiry
+        .as_ref()
+        .map(|e| super::credential::health(e, now_ms));
+    let state = credential.as_ref().map_or("ok", |(s, _)| *s);
+    let status = if state == "expired" { 503 } else { 200 };
+    if !admin {
+        let word = if status == 200 { "ok" } else { "unavailable" };
+        return health_body(status, json!({"status": word}));
+    }
+    let mut body = json!({"status": state, "preset": c.preset, "tenant": tenant});
+    if let (Some((_, block)), Some(o)) = (credential, body.as_object_mut()) {
+        o.insert("credential".into(), block);
+    }
+    health_body(status, body)
+}
+
 fn health_body(status: u16, body: Json) -> Response {
     let mut r = json_response(status, &body, Vec::new());
     for (k, v) in &mut r.headers {
@@ -332,6 +357,9 @@ fn translate_query(
         if k == "filter" {
             *v = rewrite::translate_filter(v, rules, &cfg.client_compat)
                 .map_err(|e| refuse_scim("untranslatable-filter", &e))?;
+            if let Some(kind) = call.kind {
+                capabilities::check_filter(cfg, kind, v)?;
+            }
         } else if k == "attributes" || k == "excludedAttributes" || k == "sortBy" {
             *v = rewrite::translate_attribute_list(v, rules);
         }

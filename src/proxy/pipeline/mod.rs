@@ -7,7 +7,9 @@
 //! (here: [`Proxy::finish`] and the log line in [`log`]).
 
 mod answer;
+mod capabilities;
 mod coordination;
+mod credential;
 mod drift;
 mod inbound;
 mod links;
@@ -210,7 +212,14 @@ impl Proxy {
         let line = match level {
             LogLevel::Off => None,
             LogLevel::Error if resp.status < 400 => None,
-            _ => Some(log::line(&ctx, &resp, now_ms)),
+            _ => {
+                let expiry = self
+                    .cfg
+                    .as_ref()
+                    .ok()
+                    .and_then(|c| c.credential_expiry.as_ref());
+                Some(log::line(&ctx, &resp, now_ms, expiry))
+            }
         };
         Step::Respond(resp, line)
     }
@@ -252,7 +261,7 @@ pub fn unserved(req: &Request, why: Unserved, now_ms: u64) -> Step {
     };
     let mut ctx = ctx;
     ctx.reason = stop.reason;
-    let line = log::line(&ctx, &stop.resp, now_ms);
+    let line = log::line(&ctx, &stop.resp, now_ms, None);
     Step::Respond(stop.resp, Some(line))
 }
 

@@ -802,3 +802,276 @@ fn a_lost_create_not_found_or_contradicted_keeps_its_answer() {
         format!("{UP}/Groups?filter=externalId%20eq%20%22x1%22")
     );
 }
+
+/// `upstream.auth.expiresAt` for the expiry tests: 2026-05-01T00:00:00Z.
+const EXPIRES_MS: u64 = 1_777_593_600_000;
+const DAY_MS: u64 = 86_400_000;
+
+fn expiring_proxy(extra_auth: Json) -> Proxy {
+    let mut auth = json!({"type": "bearer", "secret": "UP", "expiresAt": "2026-05-01T00:00:00Z"});
+    if let (Some(a), Json::Object(e)) = (auth.as_object_mut(), extra_auth) {
+        a.extend(e);
+    }
+    proxy_with(json!({"upstream": {"url": UP, "auth": auth}}))
+}
+
+#[test]
+fn log_lines_warn_of_credential_expiry_from_warn_days_before() {
+    let mut p = expiring_proxy(json!({}));
+    // 31 days before: no warning.
+    let (up, pend) = fetch(p.handle(req("GET", "/Users/1", None), EXPIRES_MS - 31 * DAY_MS));
+    assert_eq!(up.method, "GET");
+    let (_, log) = respond(p.resume(
+        pend,
+        up_resp(200, json!({"id": "1"})),
+        EXPIRES_MS - 31 * DAY_MS,
+    ));
+    assert!(log.get("credentialExpiresInDays").is_none(), "{log}");
+    // 12 and a half days before: the app is still called, and the line warns.
+    let now = EXPIRES_MS - 12 * DAY_MS - DAY_MS / 2;
+    let (_, pend) = fetch(p.handle(req("GET", "/Users/1", None), now));
+    let (resp, log) = respond(p.resume(pend, up_resp(200, json!({"id": "1"})), now));
+    assert_eq!(resp.status, 200);
+    assert_eq!(log["credentialExpiresInDays"], 12);
+    assert_eq!(log["credentialExpiresAt"], "2026-05-01T00:00:00Z");
+    // Refusals made by the proxy itself carry it too, and never the token.
+    let (resp, log) = respond(p.handle(req("GET", "/Bulk", None), now));
+    assert_eq!(resp.status, 501);
+    assert_eq!(log["credentialExpiresInDays"], 12);
+    assert!(!log.to_string().contains("up-secret-token") && !log.to_string().contains("UP\""));
+    // A shorter window, configured.
+    let mut p = expiring_proxy(json!({"warnDaysBefore": 7}));
+    let (_, pend) = fetch(p.handle(req("GET", "/Users/1", None), now));
+    let (_, log) = respond(p.resume(pend, up_resp(200, json!({"id": "1"})), now));
+    assert!(log.get("credentialExpiresInDays").is_none(), "{log}");
+}
+
+#[test]
+fn an_expired_credential_answers_502_without_calling_the_app() {
+    let mut p = expiring_proxy(json!({}));
+    for (method, path, b) in [
+        ("GET", "/Users?filter=userName%20eq%20%22ada%22", None),
+        ("POST", "/Users", Some(json!({"userName": "ada"}))),
+        ("DELETE", "/Users/1", None),
+    ] {
+        let (resp, log) = respond(p.handle(req(method, path, b), EXPIRES_MS));
+        assert_eq!(resp.status, 502, "{method} {path}");
+        assert_eq!(
+            body(&resp)["detail"],
+            "the app credential expired on 2026-05-01T00:00:00Z: it must be renewed (put the new credential in its secret and update `upstream.auth.expiresAt`)"
+        );
+        assert!(resp.get_header("Retry-After").is_some());
+        assert_eq!(log["reason"], "credential-expired");
+        assert_eq!(log["credentialExpiredAt"], "2026-05-01T00:00:00Z");
+        assert_eq!(log["upstreamStatus"], Json::Null);
+    }
+    // OAuth client credentials: not even the token endpoint is called.
+    let mut p = proxy_with(json!({"upstream": {"url": UP, "auth": {"type": "oauth2",
+        "tokenUrl": "http://idp.local/token", "clientId": "c", "clientSecret": "UP",
+        "expiresAt": "2026-05-01T00:00:00Z"}}}));
+    let (resp, log) = respond(p.handle(req("GET", "/Users/1", None), EXPIRES_MS + DAY_MS));
+    assert_eq!(
+        (resp.status, log["reason"].clone()),
+        (502, json!("credential-expired"))
+    );
+    // One millisecond before, the request goes out.
+    let mut p = expiring_proxy(json!({}));
+    fetch(p.handle(req("GET", "/Users/1", None), EXPIRES_MS - 1));
+}
+
+#[test]
+fn health_reports_credential_expiry_to_admins_only() {
+    let mut p = expiring_proxy(json!({}));
+    let anon = || Request::new("GET", "https://edge.example/health");
+    let admin = || anon().header("Authorization", "Bearer in-token");
+    let at = |p: &mut Proxy, r: Request, now: u64| {
+        let (resp, log) = respond(p.handle(r, now));
+        (resp.status, body(&resp), log)
+    };
+    let early = EXPIRES_MS - 100 * DAY_MS;
+    assert_eq!(at(&mut p, anon(), early).1, json!({"status": "ok"}));
+    let (status, b, _) = at(&mut p, admin(), early);
+    assert_eq!(status, 200);
+    assert_eq!(b["status"], "ok");
+    assert_eq!(
+        b["credential"],
+        json!({"expiresAt": "2026-05-01T00:00:00Z", "daysLeft": 100, "warnDaysBefore": 30})
+    );
+    // In the warning window: strangers still read `ok`; the admin reads the warning.
+    let late = EXPIRES_MS - 3 * DAY_MS;
+    assert_eq!(at(&mut p, anon(), late).1, json!({"status": "ok"}));
+    let (status, b, log) = at(&mut p, admin(), late);
+    assert_eq!((status, b["status"].clone()), (200, json!("warning")));
+    assert_eq!(b["credential"]["daysLeft"], 3);
+    assert_eq!(log["credentialExpiresInDays"], 3);
+    // Expired: 503 for everyone; only the admin learns why.
+    let (status, b, _) = at(&mut p, anon(), EXPIRES_MS);
+    assert_eq!((status, b), (503, json!({"status": "unavailable"})));
+    let (status, b, _) = at(&mut p, admin(), EXPIRES_MS);
+    assert_eq!(status, 503);
+    assert_eq!(b["status"], "expired");
+    assert_eq!(
+        b["credential"],
+        json!({"expiresAt": "2026-05-01T00:00:00Z", "expired": true})
+    );
+    assert!(
+        !String::from_utf8_lossy(&respond(p.handle(admin(), EXPIRES_MS)).0.body).contains("UP")
+    );
+}
+
+#[test]
+fn groups_on_an_app_without_groups_are_501_naming_the_app() {
+    for (preset, name) in [("chatwork", "Chatwork"), ("timeclock365", "TimeClock 365")] {
+        let mut p = proxy_with(json!({"preset": preset}));
+        for (method, path, b) in [
+            ("GET", "/Groups?filter=displayName%20eq%20%22Sales%22", None),
+            ("POST", "/Groups", Some(json!({"displayName": "Sales"}))),
+            (
+                "PATCH",
+                "/Groups/g1",
+                Some(
+                    json!({"Operations": [{"op": "add", "path": "members", "value": [{"value": "u1"}]}]}),
+                ),
+            ),
+            ("DELETE", "/Groups/g1", None),
+        ] {
+            let (resp, log) = respond(p.handle(req(method, path, b), 0));
+            assert_eq!(resp.status, 501, "{preset} {method} {path}");
+            let b = body(&resp);
+            assert_eq!(b["schemas"][0], crate::scim::error::ERROR_URN);
+            assert_eq!(b["status"], "501");
+            assert!(
+                b["detail"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&format!("{name} has no groups")),
+                "{b}"
+            );
+            assert_eq!(log["reason"], "app-has-no-groups");
+        }
+        // Users go through.
+        let (up, _) = fetch(p.handle(req("GET", "/Users/1", None), 0));
+        assert_eq!(up.url, format!("{UP}/Users/1"));
+    }
+    // A config may say the app has groups after all.
+    let mut p = proxy_with(json!({"preset": "chatwork", "app": {"groups": true}}));
+    fetch(p.handle(req("GET", "/Groups/g1", None), 0));
+}
+
+#[test]
+fn genesys_without_adoption_refuses_group_create_and_delete() {
+    let mut p = proxy_with(json!({"preset": "genesys",
+        "groups": {"adoptExisting": false, "detachOnDelete": false}}));
+    let (resp, log) = respond(p.handle(
+        req("POST", "/Groups", Some(json!({"displayName": "Sales"}))),
+        0,
+    ));
+    assert_eq!(resp.status, 501);
+    assert!(body(&resp)["detail"]
+        .as_str()
+        .unwrap()
+        .starts_with("Genesys Cloud cannot create groups"));
+    assert_eq!(log["reason"], "app-cannot-create-groups");
+    let (resp, log) = respond(p.handle(req("DELETE", "/Groups/g7", None), 0));
+    assert_eq!(resp.status, 501);
+    assert!(body(&resp)["detail"]
+        .as_str()
+        .unwrap()
+        .contains("`groups.detachOnDelete`"));
+    assert_eq!(log["reason"], "app-cannot-delete-groups");
+    // Reads and member changes are what Genesys offers.
+    let (up, _) = fetch(p.handle(req("GET", "/Groups/g7", None), 0));
+    assert_eq!(up.method, "GET");
+    let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "add", "path": "members", "value": [{"value": "u1"}]}]});
+    let (up, _) = fetch(p.handle(req("PATCH", "/Groups/g7", Some(patch)), 0));
+    assert_eq!(up.method, "PATCH");
+}
+
+#[test]
+fn timeclock365_filters_users_on_username_only() {
+    let mut p = proxy_with(json!({"preset": "timeclock365"}));
+    let (up, _) = fetch(p.handle(
+        req("GET", "/Users?filter=userName%20eq%20%22ada%22", None),
+        0,
+    ));
+    assert_eq!(
+        up.url,
+        format!("{UP}/Users?filter=userName%20eq%20%22ada%22")
+    );
+    for filter in [
+        "externalId%20eq%20%22e1%22",
+        "userName%20eq%20%22ada%22%20and%20emails%5Btype%20eq%20%22work%22%5D.value%20eq%20%22a%40x%22",
+    ] {
+        let (resp, log) = respond(p.handle(req("GET", &format!("/Users?filter={filter}"), None), 0));
+        assert_eq!(resp.status, 400, "{filter}");
+        let b = body(&resp);
+        assert_eq!(b["scimType"], "invalidFilter");
+        assert!(
+            b["detail"].as_str().unwrap().starts_with("TimeClock 365 can filter users only on userName; this filter uses `"),
+            "{b}"
+        );
+        assert_eq!(log["reason"], "unfilterable-attribute");
+    }
+    // The same check applies to a search POST.
+    let (resp, _) = respond(p.handle(
+        req(
+            "POST",
+            "/Users/.search",
+            Some(json!({"filter": "externalId eq \"e1\""})),
+        ),
+        0,
+    ));
+    assert_eq!(
+        (resp.status, body(&resp)["scimType"].clone()),
+        (400, json!("invalidFilter"))
+    );
+}
+
+#[test]
+fn filter_attributes_are_the_apps_names_after_renames() {
+    let mut p = proxy_with(
+        json!({"app": {"name": "Acme", "filterAttributes": {"User": ["login"]}},
+                                  "resources": {"User": {"renames": {"userName": "login"}}}}),
+    );
+    let (up, _) = fetch(p.handle(
+        req("GET", "/Users?filter=userName%20eq%20%22ada%22", None),
+        0,
+    ));
+    assert_eq!(up.url, format!("{UP}/Users?filter=login%20eq%20%22ada%22"));
+    let (resp, _) = respond(p.handle(
+        req("GET", "/Users?filter=name.familyName%20eq%20%22L%22", None),
+        0,
+    ));
+    assert_eq!(
+        body(&resp)["detail"],
+        "Acme can filter users only on login; this filter uses `name.familyName`"
+    );
+    // Groups are not limited unless listed.
+    fetch(p.handle(
+        req("GET", "/Groups?filter=externalId%20eq%20%22g%22", None),
+        0,
+    ));
+}
+
+#[test]
+fn generic_and_webex_keep_every_capability() {
+    for preset in ["generic", "webex"] {
+        let mut p = proxy_with(json!({"preset": preset}));
+        let (up, _) = fetch(p.handle(
+            req("POST", "/Groups", Some(json!({"displayName": "Sales"}))),
+            0,
+        ));
+        assert_eq!(
+            (up.method.as_str(), up.url.as_str()),
+            ("POST", format!("{UP}/Groups").as_str())
+        );
+        let (up, _) = fetch(p.handle(req("DELETE", "/Groups/g1", None), 0));
+        assert_eq!(up.method, "DELETE");
+        let (up, _) = fetch(p.handle(
+            req("GET", "/Users?filter=externalId%20eq%20%22e1%22", None),
+            0,
+        ));
+        assert_eq!(up.method, "GET");
+    }
+}

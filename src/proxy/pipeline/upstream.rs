@@ -36,6 +36,10 @@ impl Proxy {
             let now = ctx.start_ms;
             return self.finish(ctx, fault(500, "proxy misconfigured"), now);
         };
+        if let Some(stop) = super::credential::refuse_expired(cfg, ctx.start_ms) {
+            let now = ctx.start_ms;
+            return self.stop(ctx, stop, now);
+        }
         let bearer = match &cfg.upstream_auth {
             UpstreamAuth::None => None,
             UpstreamAuth::Bearer(t) => Some(t.clone()),
