@@ -77,6 +77,9 @@ pub enum UpstreamAuth {
     None,
     /// A static bearer token.
     Bearer(String),
+    /// OAuth 2.0 authorization code (RFC 6749 §4.1): an admin consents once; the grant
+    /// lives with the runtime, which refreshes it (§6).
+    AuthorizationCode(crate::proxy::oauth::AuthCode),
     /// OAuth 2.0 client credentials (RFC 6749 §4.4); the token is cached until expiry.
     ClientCredentials {
         /// Token endpoint.
@@ -96,6 +99,7 @@ impl fmt::Debug for UpstreamAuth {
         match self {
             UpstreamAuth::None => f.write_str("None"),
             UpstreamAuth::Bearer(_) => f.write_str("Bearer(***)"),
+            UpstreamAuth::AuthorizationCode(a) => write!(f, "{a:?}"),
             UpstreamAuth::ClientCredentials { token_url, .. } => {
                 write!(f, "ClientCredentials({token_url}, ***)")
             }
@@ -517,8 +521,32 @@ fn auth(
                 scope: get("scope").map(str::to_string),
             })
         }
+        Some("authorizationCode") => {
+            let url = |k: &str| -> Result<String, ConfigError> {
+                let u = get(k).ok_or_else(|| bad(format!("`upstream.auth.{k}` is required")))?;
+                validate_url(u).map_err(|e| bad(format!("`upstream.auth.{k}`: {e}")))
+            };
+            let pkce = match v.get("pkce") {
+                None => true,
+                Some(Json::Bool(b)) => *b,
+                Some(_) => return Err(bad("`upstream.auth.pkce` must be a boolean")),
+            };
+            Ok(UpstreamAuth::AuthorizationCode(
+                crate::proxy::oauth::AuthCode {
+                    authorize_url: url("authorizeUrl")?,
+                    token_url: url("tokenUrl")?,
+                    client_id: get("clientId")
+                        .ok_or_else(|| bad("`upstream.auth.clientId` is required"))?
+                        .to_string(),
+                    client_secret: need_secret("clientSecret")?,
+                    scope: get("scope").map(str::to_string),
+                    pkce,
+                    consent_secret: need_secret("consentSecret")?,
+                },
+            ))
+        }
         other => Err(bad(format!(
-            "`upstream.auth.type`: {} (expected none, bearer, oauth2)",
+            "`upstream.auth.type`: {} (expected none, bearer, oauth2, authorizationCode)",
             other.unwrap_or("missing")
         ))),
     }

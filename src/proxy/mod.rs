@@ -23,13 +23,14 @@
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod oauth;
 mod pipeline;
 pub mod rewrite;
 pub mod shaping;
 
 pub use config::{Config, ConfigError, LogLevel, RateLimit};
 pub use http::{FetchOutcome, Request, Response, UpstreamRequest};
-pub use pipeline::{unserved, Pending, Proxy, Step, Unserved};
+pub use pipeline::{unserved, Callback, Pending, Proxy, Step, Unserved};
 
 /// The SCIM endpoint a request addresses (RFC 7644 §3.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +94,14 @@ pub enum Target {
         /// `Some` for a tenant's health.
         tenant: Option<String>,
     },
+    /// `/oauth/start` or `/oauth/callback` (also under `/t/{tenant}`): the admin's consent
+    /// to the app (`upstream.auth.type` `authorizationCode`).
+    Consent {
+        /// `Some` for a tenant's consent.
+        tenant: Option<String>,
+        /// `true` for the callback, `false` for the start.
+        callback: bool,
+    },
     /// Anything else (the playground, or a 404).
     Other,
 }
@@ -126,8 +135,13 @@ pub fn target(path: &str) -> Target {
         },
         None => (None, path.to_string()),
     };
-    if after == "/health" {
-        return Target::Health { tenant };
+    match after.as_str() {
+        "/health" => return Target::Health { tenant },
+        "/oauth/start" | "/oauth/callback" => {
+            let callback = after.ends_with("callback");
+            return Target::Consent { tenant, callback };
+        }
+        _ => {}
     }
     let Some(rest) = after.strip_prefix("/scim/v2") else {
         return Target::Other;

@@ -117,7 +117,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let tenant = match proxy::target(url.path()) {
         proxy::Target::Scim(rt) => rt.tenant,
         proxy::Target::Health { tenant } => tenant,
-        proxy::Target::Other => {
+        proxy::Target::Other | proxy::Target::Consent { .. } => {
             if let Some(r) = playground(&url, &env).await {
                 return r;
             }

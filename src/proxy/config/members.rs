@@ -124,8 +124,23 @@ const COMPAT: Shape = Shape::OneOf(&[
 const AUTH: &[Member] = &[
     required(
         "type",
-        "How the proxy authenticates to the app: `none`, `bearer` (a static token, needs `secret`) or `oauth2` (client credentials, RFC 6749 §4.4; needs `tokenUrl`, `clientId`, `clientSecret`).",
-        Shape::Enum(&["none", "bearer", "oauth2"]),
+        "How the proxy authenticates to the app: `none`, `bearer` (a static token, needs `secret`), `oauth2` (client credentials, RFC 6749 §4.4; needs `tokenUrl`, `clientId`, `clientSecret`) or `authorizationCode` (an admin consents once at /t/{tenant}/oauth/start, RFC 6749 §4.1 with PKCE; needs `authorizeUrl`, `tokenUrl`, `clientId`, `clientSecret`, `consentSecret`).",
+        Shape::Enum(&["none", "bearer", "oauth2", "authorizationCode"]),
+    ),
+    member(
+        "authorizeUrl",
+        "`authorizationCode`: the app's authorization endpoint, where the admin signs in and consents.",
+        Shape::String,
+    ),
+    member(
+        "pkce",
+        "`authorizationCode`: send a PKCE challenge (RFC 7636, S256; default true).",
+        Shape::Bool,
+    ),
+    member(
+        "consentSecret",
+        "`authorizationCode`: the name of the secret an admin presents (as a bearer token) to start a consent.",
+        Shape::String,
     ),
     member(
         "secret",
@@ -134,18 +149,18 @@ const AUTH: &[Member] = &[
     ),
     member(
         "tokenUrl",
-        "`oauth2`: the token endpoint, http(s) without query or fragment.",
+        "`oauth2` and `authorizationCode`: the token endpoint, http(s) without query or fragment.",
         Shape::String,
     ),
-    member("clientId", "`oauth2`: the client_id.", Shape::String),
+    member("clientId", "`oauth2` and `authorizationCode`: the client_id.", Shape::String),
     member(
         "clientSecret",
-        "`oauth2`: the name of the secret holding the client_secret.",
+        "`oauth2` and `authorizationCode`: the name of the secret holding the client_secret.",
         Shape::String,
     ),
     member(
         "scope",
-        "`oauth2`: the scope to ask for, when the app needs one.",
+        "`oauth2` and `authorizationCode`: the scope to ask for, when the app needs one.",
         Shape::String,
     ),
     member(
@@ -621,7 +636,7 @@ mod tests {
             ("groups", json!(true), "`groups` must be an object"),
             ("log", json!("debug"), "`log`: `debug` is not one of off, error, info"),
             ("log", json!("inf"), "did you mean `info`?"),
-            ("upstream.auth.type", json!("beare"), "`upstream.auth.type`: `beare` is not one of none, bearer, oauth2; did you mean `bearer`?"),
+            ("upstream.auth.type", json!("beare"), "`upstream.auth.type`: `beare` is not one of none, bearer, oauth2, authorizationCode; did you mean `bearer`?"),
             ("upstream.compat", json!("entar"), "`upstream.compat`: `entar` is not one of strict, entra"),
             ("preset", json!("webx"), "`preset`: `webx` is not one of generic, webex, genesys, chatwork, timeclock365; did you mean `webex`?"),
         ];
@@ -719,9 +734,16 @@ mod tests {
             Config::from_json(&with("client.compat", json!(v)), &placeholder).unwrap();
         }
         let auth = json!({"type": "", "secret": "S", "tokenUrl": "https://idp/t", "clientId": "c", "clientSecret": "S"});
+        let consent = |a: &mut Json| {
+            if a["type"] == "authorizationCode" {
+                a["authorizeUrl"] = json!("https://idp/authorize");
+                a["consentSecret"] = json!("C");
+            }
+        };
         for v in enum_of(AUTH, "type") {
             let mut a = auth.clone();
             a["type"] = json!(v);
+            consent(&mut a);
             Config::from_json(&with("upstream.auth", a), &placeholder).unwrap();
         }
         // The compat switches are exactly the parser's.

@@ -1,10 +1,11 @@
 //! What the runtime needs to coordinate requests across isolates: which requests must run
 //! one at a time per resource, and the answer to a call the tenant's rate limit refuses.
 
-use super::answer::{retry_later, set_retry_after};
+use super::answer::{refuse, retry_later, set_retry_after, Stop};
 use super::{inbound, Ctx, Pending, Proxy, Step};
-use crate::proxy::config::RateLimit;
+use crate::proxy::config::{RateLimit, UpstreamAuth};
 use crate::proxy::http::Request;
+use crate::proxy::oauth::{AuthCode, Grant};
 use crate::proxy::rewrite::{self, PatchPlan};
 use crate::proxy::ResourceKind;
 use serde_json::Value as Json;
@@ -41,6 +42,27 @@ impl Proxy {
         }
     }
 
+    /// The app's authorization code settings, when the app is reached by an admin's
+    /// consent: the runtime then keeps the grant and hands its access token in with
+    /// [`Proxy::use_grant`] before each request.
+    pub fn authorization_code(&self) -> Option<&AuthCode> {
+        match &self.cfg.as_ref().ok()?.upstream_auth {
+            UpstreamAuth::AuthorizationCode(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// The current grant (from the runtime's store), or `None` when there is no valid one:
+    /// requests then answer 502 "consent needed", and /health says so.
+    pub fn use_grant(&mut self, grant: Option<&Grant>) {
+        self.token = grant.map(|g| (g.access_token.clone(), g.access_expires_ms));
+    }
+
+    /// Whether a grant handed in with [`Proxy::use_grant`] is good at `now_ms`.
+    pub(super) fn has_grant(&self, now_ms: u64) -> bool {
+        self.token.as_ref().is_some_and(|(_, exp)| *exp > now_ms)
+    }
+
     /// The tenant's rate limit on calls to the app, when it has one.
     pub fn rate_limit(&self) -> Option<RateLimit> {
         self.cfg.as_ref().ok()?.rate_limit
@@ -58,4 +80,25 @@ impl Proxy {
         set_retry_after(&mut resp, &retry_after_s.max(1).to_string());
         self.finish(ctx, resp, now_ms)
     }
+}
+
+/// The path of a tenant's consent start, from its SCIM base URL (`…/t/acme/scim/v2`).
+pub(super) fn consent_start_url(client_base: &str) -> String {
+    let base = client_base.strip_suffix("/scim/v2").unwrap_or(client_base);
+    format!("{base}/oauth/start")
+}
+
+/// No valid grant: an admin must consent (again) before the app can be called.
+pub(super) fn consent_needed(ctx: &Ctx) -> Stop {
+    let mut stop = refuse(
+        "consent-needed",
+        502,
+        None,
+        format!(
+            "the app needs an admin's consent before the proxy can call it: an admin holding the consent secret opens {}",
+            consent_start_url(&ctx.client_base)
+        ),
+    );
+    set_retry_after(&mut stop.resp, super::answer::RETRY_AFTER);
+    stop
 }

@@ -29,6 +29,14 @@ pub(super) fn locate(ctx: &mut Ctx, req: &Request) -> Result<Located, Stop> {
             ctx.tenant = tenant;
             Ok(Located::Health)
         }
+        // The consent round-trip has its own entry points (`Proxy::consent_start`, …),
+        // because the runtime must keep what it produces.
+        Target::Consent { .. } => Err(refuse(
+            "unknown-path",
+            404,
+            None,
+            "the consent endpoints are served by the runtime, not as SCIM",
+        )),
         Target::Other => Err(refuse(
             "unknown-path",
             404,

@@ -77,6 +77,11 @@ impl Proxy {
     pub(super) fn health(&self, ctx: &mut Ctx, req: &Request, now_ms: u64) -> Step {
         let admin = self.caller_is_admin(req);
         let resp = match (&self.cfg, admin) {
+            (Ok(_), _) if self.authorization_code().is_some() && !self.has_grant(now_ms) => {
+                // Not a secret: the app cannot be called until an admin consents.
+                ctx.reason = Some("consent-needed");
+                health_body(503, json!({"status": "consent-needed"}))
+            }
             (Ok(c), admin) => config_health(c, admin, ctx.tenant.as_deref(), now_ms),
             (Err(e), admin) => {
                 ctx.fault = Some(e.to_string());

@@ -8,6 +8,7 @@
 
 mod answer;
 mod capabilities;
+mod consent;
 mod coordination;
 mod credential;
 mod drift;
@@ -25,6 +26,7 @@ use crate::proxy::http::{FetchOutcome, Request, Response, UpstreamRequest};
 use crate::proxy::ResourceKind;
 use crate::scim::PatchOp;
 use answer::Stop;
+pub use consent::Callback;
 use serde_json::Value as Json;
 
 /// What the runtime must do next.

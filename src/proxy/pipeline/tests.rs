@@ -1075,3 +1075,86 @@ fn generic_and_webex_keep_every_capability() {
         assert_eq!(up.method, "GET");
     }
 }
+
+fn consent_proxy() -> Proxy {
+    let j = json!({"upstream": {"url": UP, "auth": {"type": "authorizationCode",
+            "authorizeUrl": "https://app.example/oauth/authorize", "tokenUrl": "https://app.example/oauth/token",
+            "clientId": "cid", "clientSecret": "UP", "consentSecret": "IN", "scope": "users"}},
+        "inbound": {"tokens": ["IN"]}, "preset": "chatwork"});
+    Proxy::new(Config::from_json(&j, &secrets))
+}
+
+#[test]
+fn consent_round_trip_then_calls_with_the_grant() {
+    let mut p = consent_proxy();
+    // No grant yet: the app is not called, and the answer says where to consent.
+    let (resp, log) = respond(p.handle(req("GET", "/Users", None), 0));
+    assert_eq!(resp.status, 502);
+    assert!(body(&resp)["detail"]
+        .as_str()
+        .unwrap()
+        .contains("https://edge.example/oauth/start"));
+    assert_eq!(log["reason"], "consent-needed");
+    let (resp, _) = respond(p.handle(Request::new("GET", "https://edge.example/health"), 0));
+    assert_eq!(
+        (resp.status, body(&resp)["status"].clone()),
+        (503, json!("consent-needed"))
+    );
+
+    let start = Request::new("GET", "https://edge.example/t/acme/oauth/start");
+    let (step, consent) = p.consent_start(&start, &[1; 64], 0);
+    assert_eq!(respond(step).0.status, 401);
+    assert!(consent.is_none());
+    let start = start.header("Authorization", "Bearer in-token");
+    let (step, consent) = p.consent_start(&start, &[1; 64], 0);
+    let (resp, log) = respond(step);
+    assert_eq!(resp.status, 302);
+    let loc = resp.get_header("Location").unwrap();
+    assert!(loc.contains("redirect_uri=https%3A%2F%2Fedge.example%2Ft%2Facme%2Foauth%2Fcallback"));
+    assert_eq!(log["tenant"], "acme");
+    let consent = consent.unwrap();
+
+    let forged = Request::new(
+        "GET",
+        "https://edge.example/t/acme/oauth/callback?code=c&state=nope",
+    );
+    match p.consent_callback(&forged, Some(&consent), 10) {
+        Callback::Respond(step) => assert_eq!(respond(step).0.status, 400),
+        Callback::Exchange(_) => panic!("a forged state was accepted"),
+    }
+    let cb = Request::new(
+        "GET",
+        &format!(
+            "https://edge.example/t/acme/oauth/callback?code=c1&state={}",
+            consent.state
+        ),
+    );
+    let Callback::Exchange(exchange) = p.consent_callback(&cb, Some(&consent), 10) else {
+        panic!("the callback was refused");
+    };
+    assert_eq!(exchange.url, "https://app.example/oauth/token");
+    let granted = up_resp(
+        200,
+        json!({"access_token": "AT1", "refresh_token": "RT1", "expires_in": 3600}),
+    );
+    let (step, grant) = p.consent_done(&cb, granted, 20);
+    let (resp, log) = respond(step);
+    assert_eq!(resp.status, 200);
+    assert!(
+        !String::from_utf8_lossy(&resp.body).contains("AT1") && !log.to_string().contains("AT1")
+    );
+    let grant = grant.unwrap();
+    assert_eq!(grant.refresh_token.as_deref(), Some("RT1"));
+
+    // A fresh proxy (another isolate) gets the grant from the runtime's store.
+    let mut other = consent_proxy();
+    other.use_grant(Some(&grant));
+    let (up, _) = fetch(other.handle(req("GET", "/Users", None), 1000));
+    assert_eq!(
+        crate::proxy::http::get(&up.headers, "Authorization"),
+        Some("Bearer AT1")
+    );
+    // Expired: consent needed again (the runtime refreshes before that).
+    let (resp, _) = respond(other.handle(req("GET", "/Users", None), 3_600_020));
+    assert_eq!(resp.status, 502);
+}

@@ -43,6 +43,14 @@ impl Proxy {
         let bearer = match &cfg.upstream_auth {
             UpstreamAuth::None => None,
             UpstreamAuth::Bearer(t) => Some(t.clone()),
+            UpstreamAuth::AuthorizationCode(_) => match &self.token {
+                Some((tok, _)) if self.has_grant(ctx.start_ms) => Some(tok.clone()),
+                _ => {
+                    let now = ctx.start_ms;
+                    let stop = super::coordination::consent_needed(&ctx);
+                    return self.stop(ctx, stop, now);
+                }
+            },
             UpstreamAuth::ClientCredentials { .. } => match &self.token {
                 Some((tok, exp)) if *exp > ctx.start_ms.saturating_add(TOKEN_MARGIN_MS) => {
                     Some(tok.clone())
