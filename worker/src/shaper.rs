@@ -26,15 +26,15 @@ const BINDING: &str = "TENANT_SHAPER";
 #[durable_object(fetch)]
 pub struct TenantShaper {
     schedule: RefCell<Shaper>,
-    /// When the last permit left (ms since the epoch); held while a permit is paced.
-    last_permit: Mutex<u64>,
+    /// The slot of the last permit (µs since the epoch); held while a permit is paced.
+    last_permit_us: Mutex<u64>,
 }
 
 impl DurableObject for TenantShaper {
     fn new(_state: State, _env: Env) -> Self {
         TenantShaper {
             schedule: RefCell::new(Shaper::new()),
-            last_permit: Mutex::new(0),
+            last_permit_us: Mutex::new(0),
         }
     }
 
@@ -58,16 +58,16 @@ impl DurableObject for TenantShaper {
 }
 
 impl TenantShaper {
-    /// Holds a permit until one interval after the previous one left.
+    /// Holds a permit until one interval after the previous permit's slot (both in µs, so
+    /// a limit that is not a whole number of ms apart keeps its rate), or lets it go at once
+    /// when that slot has passed.
     async fn pace(&self, limit: RateLimit) {
-        let interval_ms = 1000_u64.div_ceil(u64::from(limit.per_second.max(1)));
-        let mut last = self.last_permit.lock().await;
-        let due = last.saturating_add(interval_ms);
-        let now = now_ms();
-        if now < due {
-            sleep(due - now).await;
-        }
-        *last = now_ms();
+        let interval_us = 1_000_000 / u64::from(limit.per_second.max(1));
+        let mut last_us = self.last_permit_us.lock().await;
+        let now_us = now_ms().saturating_mul(1000);
+        let slot_us = now_us.max(last_us.saturating_add(interval_us));
+        sleep((slot_us - now_us).div_ceil(1000)).await;
+        *last_us = slot_us;
     }
 }
 
