@@ -91,8 +91,8 @@ async function main() {
   // Worker (If-Match alone guards them).
   const nobuild = readFileSync(join(ROOT, 'wrangler.nobuild.toml'), 'utf8');
   const withoutDo = nobuild
-    .replace(/\[\[durable_objects\.bindings\]\][^[]*/g, '')
-    .replace(/\[\[migrations\]\][^[]*/g, '')
+    .replace(/\[\[durable_objects\.bindings\]\]\nname = .*\nclass_name = .*\n/g, '')
+    .replace(/\[\[migrations\]\]\ntag = .*\nnew_sqlite_classes = .*\n/, '')
     .replace('main = "worker/build/index.js"', `main = "${join(ROOT, 'worker/build/index.js')}"`);
   const withoutDoFile = join(dir, 'wrangler.nodo.toml');
   writeFileSync(withoutDoFile, withoutDo);
@@ -101,7 +101,8 @@ async function main() {
   const up = client(`http://127.0.0.1:${UP_PORT}/v2`, TOKENS.UPSTREAM_TOKEN);
   await waitFor(`http://127.0.0.1:${UP_PORT}/v2/ServiceProviderConfig`, { Authorization: `Bearer ${TOKENS.UPSTREAM_TOKEN}` });
   await waitFor(`http://127.0.0.1:${WITH_PORT}/health`);
-  await waitFor(`http://127.0.0.1:${WITHOUT_PORT}/health`);
+  await waitFor(`http://127.0.0.1:${WITHOUT_PORT}/health`).catch((e) => { console.error(noDo.out()); throw e; });
+  if (/durable_objects|migrations/.test(withoutDo.replace(/^#.*$/gm, ''))) throw new Error('the Durable Object bindings are still in the copy');
 
   const user = async () => (await up('POST', '/Users', { schemas: [USER_URN], userName: `bench-${randomUUID()}`, phoneNumbers: [{ type: 'work', value: '0' }] })).json.id;
   const rmwPatch = (px, id) => (i) => px('PATCH', `/Users/${id}`, patchOp({ op: 'Replace', path: 'phoneNumbers[type eq "work"].value', value: String(i) }));
