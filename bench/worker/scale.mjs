@@ -62,19 +62,42 @@ function workerdCpuMs(root) {
 
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
+const summary = (lat, cpuMs, n) => ({ p50: pct(lat, 50), p90: pct(lat, 90), p99: pct(lat, 99), cpu: cpuMs / n });
+
+async function timed(call, i, lat) {
+  const t0 = performance.now();
+  const r = await call(i);
+  lat.push(performance.now() - t0);
+  if (r.status >= 300) throw new Error(`call ${i}: ${r.status} ${r.text}`);
+}
+
 /** `n` calls of `call(i)` one at a time; latency percentiles and workerd CPU per call. */
 async function measure(worker, n, call) {
   for (let i = 0; i < WARMUP; i++) await call(-1 - i);
   const cpu0 = workerdCpuMs(worker.process.pid);
   const lat = [];
+  for (let i = 0; i < n; i++) await timed(call, i, lat);
+  return summary(lat, workerdCpuMs(worker.process.pid) - cpu0, n);
+}
+
+/**
+ * The same for two workers, alternating call by call, so a change in the machine's load
+ * touches both alike (each worker's CPU is its own workerd process's).
+ */
+async function measurePair(a, callA, b, callB, n) {
+  for (let i = 0; i < WARMUP; i++) { await callA(-1 - i); await callB(-1 - i); }
+  const cpuA = workerdCpuMs(a.process.pid);
+  const cpuB = workerdCpuMs(b.process.pid);
+  const latA = [];
+  const latB = [];
   for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    const r = await call(i);
-    lat.push(performance.now() - t0);
-    if (r.status >= 300) throw new Error(`call ${i}: ${r.status} ${r.text}`);
+    await timed(callA, i, latA);
+    await timed(callB, i, latB);
   }
-  const cpu = (workerdCpuMs(worker.process.pid) - cpu0) / n;
-  return { p50: pct(lat, 50), p90: pct(lat, 90), p99: pct(lat, 99), cpu };
+  return [
+    summary(latA, workerdCpuMs(a.process.pid) - cpuA, n),
+    summary(latB, workerdCpuMs(b.process.pid) - cpuB, n),
+  ];
 }
 
 const row = (name, m) => `| ${name} | ${m.p50.toFixed(1)} | ${m.p90.toFixed(1)} | ${m.p99.toFixed(1)} | ${m.cpu.toFixed(2)} |`;
@@ -110,17 +133,12 @@ async function main() {
   const inWorker = client(`http://127.0.0.1:${WITHOUT_PORT}/t/plain/scim/v2`, TOKENS.INBOUND_TOKEN);
   const shaped = client(`http://127.0.0.1:${WITH_PORT}/t/shaped/scim/v2`, TOKENS.INBOUND_TOKEN);
 
-  // Interleaved halves, so a drift in the machine's load touches both sides alike.
   const half = Math.floor(N / 2);
   const merge = (a, b) => ({ p50: (a.p50 + b.p50) / 2, p90: (a.p90 + b.p90) / 2, p99: Math.max(a.p99, b.p99), cpu: (a.cpu + b.cpu) / 2 });
   const [u1, u2] = [await user(), await user()];
-  const lockA = await measure(withDo, half, rmwPatch(inLock, u1));
-  const noLockA = await measure(noDo, half, rmwPatch(inWorker, u2));
-  const lockB = await measure(withDo, half, rmwPatch(inLock, u1));
-  const noLockB = await measure(noDo, half, rmwPatch(inWorker, u2));
-  const lock = merge(lockA, lockB);
-  const noLock = merge(noLockA, noLockB);
+  const [lock, noLock] = await measurePair(withDo, rmwPatch(inLock, u1), noDo, rmwPatch(inWorker, u2), N);
 
+  // One process for both: interleaved halves, so a drift in the machine's load touches both.
   const u3 = await user();
   const get = (px) => () => px('GET', `/Users/${u3}`);
   const shapedA = await measure(withDo, half, get(shaped));
