@@ -111,11 +111,12 @@ export function logLines(text) {
  * SCIMMAP_CONFIG. The returned object collects wrangler's output: `out()` is all of it,
  * `mark()` a position in it, `lines(since)` the log lines after a mark, and
  * `waitForLine(pred, since)` waits for the first matching one (console.log is async).
+ * `wranglerConfig` is the wrangler file (default wrangler.nobuild.toml).
  */
-export function startWorker({ port, envFile, persist, config }) {
+export function startWorker({ port, envFile, persist, config, wranglerConfig = 'wrangler.nobuild.toml' }) {
   let out = '';
   const w = start(WRANGLER, [
-    'dev', '-c', 'wrangler.nobuild.toml', '--ip', '127.0.0.1', '--port', String(port),
+    'dev', '-c', wranglerConfig, '--ip', '127.0.0.1', '--port', String(port),
     '--env-file', envFile, '--persist-to', persist, '--var', `SCIMMAP_CONFIG:${JSON.stringify(config)}`,
     '--inspector-port', String(port + 1), '--show-interactive-dev-session=false', '--log-level', 'log',
   ], { env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' } });
@@ -164,7 +165,8 @@ function sendJson(res, status, headers, body) {
  * - `sent-then-reset`: forward, read the app's whole answer, then destroy the client socket;
  * - `post-then-reset`: as `sent-then-reset` for a POST, `pass` for anything else (the
  *   lookup that follows a lost create gets through).
- * `gate.requests` records every request received (`method`, `path`, `ifMatch`, `mode`).
+ * `gate.requests` records every request received (`method`, `path`, `ifMatch`, `mode`, and
+ * `at`, its arrival in ms since the epoch).
  */
 export async function startGate(port, upstreamPort) {
   const origins = [`http://127.0.0.1:${port}`, `http://127.0.0.1:${upstreamPort}`];
@@ -226,7 +228,7 @@ export async function startGate(port, upstreamPort) {
   };
   gate.server = http.createServer((req, res) => {
     const mode = gate.mode;
-    gate.requests.push({ method: req.method, path: req.url, ifMatch: req.headers['if-match'] ?? null, mode });
+    gate.requests.push({ method: req.method, path: req.url, ifMatch: req.headers['if-match'] ?? null, mode, at: Date.now() });
     modes[mode](req, res);
   });
   // Longer than workerd keeps idle upstream connections, so a reused connection is never
@@ -293,4 +295,81 @@ export function rawRequest(port, method, path, { headers = {}, body, seen } = {}
     if (data !== undefined) r.write(data);
     r.end();
   });
+}
+
+// ---- the timing gate -------------------------------------------------------------
+
+// The timing gate's code, run in its own thread (CommonJS, `workerData` = ports).
+const TIMING_GATE = `
+const http = require('node:http');
+const { parentPort, workerData } = require('node:worker_threads');
+const { port, upstreamPort } = workerData;
+const times = [];
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+const server = http.createServer((req, res) => {
+  times.push(Date.now());
+  const u = http.request({ host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers, agent }, (ur) => {
+    res.writeHead(ur.statusCode, ur.headers);
+    ur.pipe(res);
+  });
+  u.on('error', () => req.socket.destroy());
+  req.pipe(u);
+});
+server.keepAliveTimeout = 120000;
+server.listen(port, '127.0.0.1', () => parentPort.postMessage({ listening: true }));
+parentPort.on('message', (m) => {
+  if (m === 'times') parentPort.postMessage({ times: times.slice() });
+  if (m === 'close') { server.closeAllConnections?.(); server.close(() => process.exit(0)); }
+});
+`;
+
+/**
+ * A pass-through on 127.0.0.1:`port` to `upstreamPort` that records when each request
+ * arrives, in a thread of its own so the test's own load cannot delay the clock it reads.
+ * `times()` resolves to the arrival times (ms since the epoch) so far; `close()` ends it.
+ */
+export async function startTimingGate(port, upstreamPort) {
+  const { Worker } = await import('node:worker_threads');
+  const w = new Worker(TIMING_GATE, { eval: true, workerData: { port, upstreamPort } });
+  await new Promise((resolve, reject) => {
+    w.once('message', resolve);
+    w.once('error', reject);
+  });
+  return {
+    times: () => new Promise((resolve) => {
+      const on = (m) => { if (m.times) { w.off('message', on); resolve(m.times); } };
+      w.on('message', on);
+      w.postMessage('times');
+    }),
+    close: async () => {
+      w.postMessage('close');
+      await new Promise((r) => { w.once('exit', r); setTimeout(r, 2000).unref(); });
+    },
+  };
+}
+
+/** The most of `times` (ms) that fall in any window of `windowMs`, and where it starts. */
+export function busiestWindow(times, windowMs = 1000) {
+  const t = [...times].sort((a, b) => a - b);
+  let best = { count: 0, from: t[0] ?? 0 };
+  let j = 0;
+  for (let i = 0; i < t.length; i++) {
+    while (t[j] <= t[i] - windowMs) j++;
+    if (i - j + 1 > best.count) best = { count: i - j + 1, from: t[j] };
+  }
+  return best;
+}
+
+/** `n` jobs (`job(i)` → promise) run with at most `concurrency` at once; the results in order. */
+export async function pool(n, concurrency, job) {
+  const out = new Array(n);
+  let next = 0;
+  const lane = async () => {
+    while (next < n) {
+      const i = next++;
+      out[i] = await job(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, lane));
+  return out;
 }
