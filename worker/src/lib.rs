@@ -6,15 +6,18 @@
 //! Two Durable Object classes coordinate what one isolate cannot (docs/proxy-decisions.md,
 //! "Durable Objects"): [`lock::ResourceLock`] runs the writes that read before they write
 //! one at a time per tenant and resource, and [`shaper::TenantShaper`] books each call to a
-//! rate-limited tenant's app.
+//! rate-limited tenant's app; [`grants::GrantStore`] keeps an app's OAuth grant where every
+//! isolate reaches it.
 
 mod config;
+mod grants;
 mod lock;
 mod reply;
 mod serve;
 mod shaper;
 mod upstream;
 
+pub use grants::GrantStore;
 pub use lock::ResourceLock;
 pub use shaper::TenantShaper;
 

@@ -67,7 +67,11 @@ pub async fn serve(mut req: Request, env: &Env, place: Place) -> Result<Response
     let tenant = match proxy::target(url.path()) {
         proxy::Target::Scim(rt) => rt.tenant,
         proxy::Target::Health { tenant } => tenant,
-        proxy::Target::Other | proxy::Target::Consent { .. } => {
+        proxy::Target::Consent { tenant, callback } => {
+            preq.body = req.bytes().await.unwrap_or_default();
+            return crate::grants::consent(env, preq, tenant.as_deref(), callback).await;
+        }
+        proxy::Target::Other => {
             if let Some(r) = playground(&url, env).await {
                 return r;
             }
@@ -96,6 +100,7 @@ fn unserved(preq: &proxy::Request, why: Unserved) -> Result<Response> {
 /// The pipeline's loop: each upstream call booked with the tenant's shaper (when it has
 /// a rate limit), sent, and its outcome handed back, until the pipeline answers.
 async fn run(env: &Env, key: &str, preq: proxy::Request) -> Result<Response> {
+    crate::grants::hand_in(env, key).await;
     let Some(mut step) = with_proxy(key, |p| p.handle(preq, now_ms())) else {
         return lost();
     };
