@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # End-to-end tests of the edge proxy in real workerd (wrangler dev) in front of PyPI
-# scim2-server on 127.0.0.1: builds the worker once, then runs worker/test/e2e.test.mjs and
-# worker/test/production.test.mjs (node's test runner; each suite starts and stops every
-# process it needs, by PID; both share worker/test/harness.mjs).
+# scim2-server on 127.0.0.1: builds the worker once, then runs worker/test/e2e.test.mjs,
+# production.test.mjs, tenants.test.mjs and apps.test.mjs (node's test runner; each suite
+# starts and stops every process it needs, by PID; all share worker/test/harness.mjs).
 # Ports: e2e 18081 (scim2-server), 18082 (fault gate), 18788-18789 (workerd + inspector);
-# production 18091, 18092, 18093-18094.
+# production 18091, 18092, 18093-18094; tenants 18111-18114; apps 18121 (scim2-server, one
+# tenant per app), 18122 (app gate), 18123-18124.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -20,7 +21,7 @@ raw=$(stat -c %s worker/build/index_bg.wasm)
 gz=$(gzip -9 -c worker/build/index_bg.wasm | wc -c)
 echo "   worker wasm: ${raw} bytes raw, ${gz} bytes gzip -9"
 
-# Both suites run even when the first fails; the script fails if either did.
+# Every suite runs even when an earlier one fails; the script fails if any did.
 status=0
 echo "== e2e: worker in workerd + scim2-server"
 node --test --test-concurrency=1 --test-timeout=600000 worker/test/e2e.test.mjs || status=1
@@ -30,4 +31,7 @@ node --test --test-concurrency=1 --test-timeout=600000 worker/test/production.te
 
 echo "== tenants: issue 13, lost creates recovered, 100 tenants isolated, a mixed load over 10 tenants"
 node --test --test-concurrency=1 --test-timeout=900000 worker/test/tenants.test.mjs || status=1
+
+echo "== apps: issue 17, webex, genesys, chatwork, timeclock365 end to end, each behind a gate enforcing its tutorial"
+node --test --test-concurrency=1 --test-timeout=600000 worker/test/apps.test.mjs || status=1
 exit "$status"
