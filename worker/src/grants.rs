@@ -141,7 +141,13 @@ fn stub(env: &Env, key: &str) -> Result<worker::Stub> {
         .get_stub()
 }
 
-async fn call(env: &Env, key: &str, method: Method, path: &str, body: Option<String>) -> Result<Response> {
+async fn call(
+    env: &Env,
+    key: &str,
+    method: Method,
+    path: &str,
+    body: Option<String>,
+) -> Result<Response> {
     let mut init = RequestInit::new();
     init.with_method(method);
     if let Some(b) = body {
@@ -175,7 +181,12 @@ fn urlencode(s: &str) -> String {
 }
 
 /// `GET …/oauth/start` and `GET …/oauth/callback`.
-pub async fn consent(env: &Env, preq: proxy::Request, tenant: Option<&str>, callback: bool) -> Result<Response> {
+pub async fn consent(
+    env: &Env,
+    preq: proxy::Request,
+    tenant: Option<&str>,
+    callback: bool,
+) -> Result<Response> {
     let key = match config::load(env, tenant).await {
         Ok(key) => key,
         Err(why) => return log_and_respond(proxy::unserved(&preq, why, now_ms())),
@@ -192,12 +203,16 @@ async fn start_consent(env: &Env, key: &str, preq: proxy::Request) -> Result<Res
     if getrandom::getrandom(&mut random).is_err() {
         return unavailable("no randomness for the consent's state; try again");
     }
-    let Some((step, consent)) = with_proxy(key, |p| p.consent_start(&preq, &random, now_ms())) else {
+    let Some((step, consent)) = with_proxy(key, |p| p.consent_start(&preq, &random, now_ms()))
+    else {
         return log_and_respond(proxy::unserved(&preq, Unserved::NotFound, now_ms()));
     };
     if let Some(c) = consent {
         let body = serde_json::to_string(&c).unwrap_or_default();
-        if call(env, key, Method::Put, "/consent", Some(body)).await.is_err() {
+        if call(env, key, Method::Put, "/consent", Some(body))
+            .await
+            .is_err()
+        {
             return unavailable("the tenant's grant store did not answer; try again");
         }
     }
@@ -210,7 +225,9 @@ async fn finish_consent(env: &Env, key: &str, preq: proxy::Request) -> Result<Re
         Ok(_) => None,
         Err(_) => return unavailable("the tenant's grant store did not answer; try again"),
     };
-    let Some(next) = with_proxy(key, |p| p.consent_callback(&preq, pending.as_ref(), now_ms())) else {
+    let Some(next) = with_proxy(key, |p| {
+        p.consent_callback(&preq, pending.as_ref(), now_ms())
+    }) else {
         return log_and_respond(proxy::unserved(&preq, Unserved::NotFound, now_ms()));
     };
     let exchange = match next {
@@ -223,7 +240,10 @@ async fn finish_consent(env: &Env, key: &str, preq: proxy::Request) -> Result<Re
     };
     if let Some(g) = grant {
         let body = serde_json::to_string(&g).unwrap_or_default();
-        if call(env, key, Method::Put, "/grant", Some(body)).await.is_err() {
+        if call(env, key, Method::Put, "/grant", Some(body))
+            .await
+            .is_err()
+        {
             return unavailable("the grant could not be stored; start the consent again");
         }
     }

@@ -65,6 +65,21 @@ export function startScim2Server(port, token) {
     { stdio: ['ignore', 'ignore', 'ignore'] });
 }
 
+/**
+ * PyPI scim2-server on 127.0.0.1:`port` serving each of `tenants` under `/<tenant>/v2`
+ * with its own resources (`--tenant`), with the schemas and resource types of
+ * worker/test/stand-ins/genesys-*.json (RFC 7643's, plus what Entra sends Genesys Cloud:
+ * its user extension and `roles[].displayName`), requiring `Bearer token`.
+ */
+export function startAppServer(port, token, tenants) {
+  const standIns = join(ROOT, 'worker/test/stand-ins');
+  return start(join(ROOT, '.venv/bin/scim2-server'), [
+    '--hostname', '127.0.0.1', '--port', String(port), '--bearer-token', token,
+    '--schema', join(standIns, 'genesys-schemas.json'), '--resource-type', join(standIns, 'genesys-resource-types.json'),
+    ...tenants.flatMap((t) => ['--tenant', t]),
+  ], { stdio: ['ignore', 'ignore', 'ignore'] });
+}
+
 /** A fresh directory for the env file and the local KV state. */
 export function tempDir(tag) {
   return mkdtempSync(join(tmpdir(), `scimmap-${tag}-`));
@@ -165,6 +180,10 @@ function sendJson(res, status, headers, body) {
  * - `sent-then-reset`: forward, read the app's whole answer, then destroy the client socket;
  * - `post-then-reset`: as `sent-then-reset` for a POST, `pass` for anything else (the
  *   lookup that follows a lost create gets through).
+ * - `chatwork`, `genesys`, `timeclock365`, `webex`: the app as its provisioning tutorial
+ *   documents it (`APP_RULES`): what it cannot take is refused the way the app would, and
+ *   recorded in `gate.refusals`; the rest is forwarded. `apps`: each of them by the first
+ *   path segment (scim2-server with `--tenant chatwork` … serves `/chatwork/v2`).
  * `gate.requests` records every request received (`method`, `path`, `ifMatch`, `mode`, and
  * `at`, its arrival in ms since the epoch).
  */
@@ -226,6 +245,7 @@ export async function startGate(port, upstreamPort) {
     'sent-then-reset': (req, res) => forwardBuffered(req, res, () => req.socket.destroy()),
     'post-then-reset': (req, res) => (req.method === 'POST' ? modes['sent-then-reset'](req, res) : modes.pass(req, res)),
   };
+  addAppModes(gate, modes, upstreamPort);
   gate.server = http.createServer((req, res) => {
     const mode = gate.mode;
     gate.requests.push({ method: req.method, path: req.url, ifMatch: req.headers['if-match'] ?? null, mode, at: Date.now() });
@@ -246,6 +266,90 @@ export async function startGate(port, upstreamPort) {
   gate.close = () => new Promise((r) => { gate.server.close(() => r()); gate.server.closeAllConnections?.(); });
   await new Promise((r) => gate.server.listen(port, '127.0.0.1', r));
   return gate;
+}
+
+// ---- the apps' documented constraints --------------------------------------------
+
+const isGroups = (path) => /\/Groups(\/|\?|$)/.test(path);
+const isUserWrite = (method, path) => (method === 'POST' && /\/Users\/?(\?|$)/.test(path)) || (method === 'PUT' && /\/Users\/[^/?]+/.test(path));
+
+/**
+ * The attributes a SCIM filter compares (RFC 7644 §3.4.2.2), by their full path as
+ * written: `emails[type eq "work"]` yields `type`, `name.familyName eq` `name.familyName`.
+ * Quoted values are blanked first, so a value that looks like `x eq y` is not one.
+ */
+export function filterAttributes(filter) {
+  const bare = filter.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+  return [...bare.matchAll(/([\w$.:-]+)\s+(?:eq|ne|co|sw|ew|gt|ge|lt|le|pr)\b/gi)].map((m) => m[1]);
+}
+
+/** The filter of a request: its `filter` query parameter, or a `.search` body's member. */
+function requestFilter(method, path, body) {
+  if (method === 'POST' && path.split('?')[0].endsWith('/.search')) return body?.filter ?? null;
+  return new URL(path, 'http://gate').searchParams.get('filter');
+}
+
+/**
+ * What each app refuses, from its Entra provisioning tutorial: `(method, path, body)` →
+ * `null` (forward) or `[status, detail]` (answered by the gate, as the app would).
+ * - Chatwork: users only, no /Groups endpoint (404);
+ * - TimeClock 365: users only (404 on /Groups), filters on userName only (400 invalidFilter:
+ *   an app that ignored the filter would make every user match);
+ * - Genesys Cloud: groups cannot be created (POST /Groups 405) nor deleted (DELETE 403)
+ *   through SCIM; they must pre-exist;
+ * - Cisco Webex: a user without displayName is refused (400).
+ */
+export const APP_RULES = {
+  chatwork: (method, path) => (isGroups(path) ? [404, 'Chatwork: no such endpoint (users only)'] : null),
+  timeclock365: (method, path, body) => {
+    if (isGroups(path)) return [404, 'TimeClock 365: no such endpoint (users only)'];
+    const filter = requestFilter(method, path, body);
+    if (filter === null) return null;
+    const other = filterAttributes(filter).find((a) => !/^(urn:ietf:params:scim:schemas:core:2\.0:User:)?userName$/i.test(a));
+    return other === undefined ? null : [400, `TimeClock 365 filters on userName only, not ${other}`];
+  },
+  genesys: (method, path) => {
+    if (isGroups(path) && method === 'POST') return [405, 'Genesys Cloud: groups cannot be created through SCIM'];
+    if (isGroups(path) && method === 'DELETE') return [403, 'Genesys Cloud: groups cannot be deleted through SCIM'];
+    return null;
+  },
+  webex: (method, path, body) => (isUserWrite(method, path) && !body?.displayName ? [400, 'Webex: displayName is required'] : null),
+};
+
+/**
+ * Registers one gate mode per `APP_RULES` entry, and `apps`, which picks the rule by the
+ * first path segment (scim2-server's `--tenant`: `/webex/v2/Users` is Webex's), so every
+ * app is emulated at once (see `startGate`).
+ */
+function addAppModes(gate, modes, upstreamPort) {
+  gate.refusals = [];
+  const enforce = (app, rule) => (req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const data = Buffer.concat(chunks);
+      let body = null;
+      try { body = data.length ? JSON.parse(data.toString('utf8')) : null; } catch { /* not JSON */ }
+      const refused = rule ? rule(req.method, req.url, body) : null;
+      if (refused) {
+        const [status, detail] = refused;
+        gate.refusals.push({ app, method: req.method, path: req.url, status, detail });
+        sendJson(res, status, {}, scimError(status, detail));
+        return;
+      }
+      const u = http.request({ host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers }, (ur) => {
+        res.writeHead(ur.statusCode, ur.headers);
+        ur.pipe(res);
+      });
+      u.on('error', () => req.socket.destroy());
+      u.end(data);
+    });
+  };
+  for (const [app, rule] of Object.entries(APP_RULES)) modes[app] = enforce(app, rule);
+  modes.apps = (req, res) => {
+    const app = req.url.split('/')[1];
+    enforce(app, Object.hasOwn(APP_RULES, app) ? APP_RULES[app] : null)(req, res);
+  };
 }
 
 // ---- requests ------------------------------------------------------------------

@@ -17,6 +17,10 @@ impl Proxy {
     /// for one key, run at once, would each write over the other's read.
     pub fn serial_key(&self, req: &Request) -> Option<String> {
         let cfg = self.cfg.as_ref().ok()?;
+        // A caller without a valid token is answered 401 wherever it runs: not worth a lock.
+        if !self.caller_is_admin(req) {
+            return None;
+        }
         let mut ctx = Ctx::default();
         let rest = match inbound::locate(&mut ctx, req).ok()? {
             inbound::Located::Scim(rest) => rest,

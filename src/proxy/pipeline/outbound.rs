@@ -2,8 +2,8 @@
 //! that need an answer before the next call (read-modify-write, group adoption).
 
 use super::answer::{
-    fault, json_response, no_content, refuse_scim, retry_later, set_retry_after, Stop, RETRY_AFTER,
-    RETRY_AFTER_CONFLICT, SCIM_JSON,
+    fault, json_response, no_content, refuse, refuse_scim, retry_later, set_retry_after, Stop,
+    RETRY_AFTER, RETRY_AFTER_CONFLICT, SCIM_JSON,
 };
 use super::methods::{item_url, upstream};
 use super::{drift, eval_opts, links, Ctx, Expect, Proxy, State, Step};
@@ -275,6 +275,24 @@ impl Proxy {
             .cloned();
         let cfg = self.config_for_next_call()?;
         let Some(group) = found else {
+            if !cfg.app.create_groups {
+                // The app cannot create groups: the one Entra asks for must exist there first.
+                let name = app
+                    .get("displayName")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default();
+                return Err(refuse(
+                    "app-cannot-create-groups",
+                    501,
+                    None,
+                    format!(
+                        "{} cannot create groups, and has none named {}: create it in {} first, then provisioning adopts it",
+                        cfg.app.name,
+                        Json::String(name.to_string()),
+                        cfg.app.name
+                    ),
+                ));
+            }
             let req = upstream(
                 &cfg,
                 "POST",

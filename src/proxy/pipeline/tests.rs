@@ -593,9 +593,20 @@ fn genesys_adopts_and_detaches_groups() {
         Some(format!("{EDGE}/Groups/g7").as_str())
     );
     assert_eq!(log["action"], "adopted");
-    // Not found: created.
-    let (_, pend) = fetch(p.handle(req("POST", "/Groups", Some(g)), 0));
-    let (up, _) = fetch(p.resume(
+    // Not found: Genesys cannot create it, so the app is not asked to.
+    let (_, pend) = fetch(p.handle(req("POST", "/Groups", Some(g.clone())), 0));
+    let (resp, log) = respond(p.resume(
+        pend,
+        up_resp(200, json!({"totalResults": 0, "Resources": []})),
+        0,
+    ));
+    assert_eq!(resp.status, 501);
+    assert!(body(&resp)["detail"].as_str().unwrap().contains("create it in Genesys Cloud first"));
+    assert_eq!(log["reason"], "app-cannot-create-groups");
+    // An app that can create groups but prefers adoption creates it when none matches.
+    let mut p2 = proxy_with(json!({"preset": "genesys", "app": {"createGroups": true}}));
+    let (_, pend) = fetch(p2.handle(req("POST", "/Groups", Some(g)), 0));
+    let (up, _) = fetch(p2.resume(
         pend,
         up_resp(200, json!({"totalResults": 0, "Resources": []})),
         0,
