@@ -47,6 +47,9 @@ node --test --test-concurrency=1 --test-timeout=600000 worker/test/scale.test.mj
 echo "== tenants: issue 13, lost creates recovered, 100 tenants isolated, a mixed load over 10 tenants"
 node --test --test-concurrency=1 --test-timeout=900000 worker/test/tenants.test.mjs || status=1
 
+echo "== consent: issue 17, an app reached by an admin's OAuth consent (Chatwork), refreshes with rotation"
+node --test --test-concurrency=1 --test-timeout=600000 worker/test/consent.test.mjs || status=1
+
 echo "== apps: issue 17, webex, genesys, chatwork, timeclock365 end to end, each behind a gate enforcing its tutorial"
 node --test --test-concurrency=1 --test-timeout=600000 worker/test/apps.test.mjs || status=1
 exit "$status"
