@@ -1170,29 +1170,24 @@ thread_local! {
     static RECENT: RefCell<Vec<(String, Rc<Loaded>)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// A preset name, JSON text, or a parsed Graph schema / compact form / preset file.
+/// A preset name, JSON text, or a parsed Graph schema / compact form / preset file; the
+/// loaded mapping of a recent identical input when there is one.
 fn load(input: &JsValue) -> Result<Result<Rc<Loaded>, MappingFailure>, JsValue> {
     let (key, preset) = match input.as_string() {
         Some(s) if s.trim_start().starts_with('{') => (s, false),
         Some(s) => (s.trim().to_string(), true),
         None => (json_text(input, "mapping")?, false),
     };
-    let hit = RECENT.with(|r| {
-        let mut r = r.borrow_mut();
-        let i = r.iter().position(|(k, _)| *k == key)?;
-        let entry = r.remove(i);
-        let loaded = Rc::clone(&entry.1);
-        r.insert(0, entry);
-        Some(loaded)
-    });
-    if let Some(loaded) = hit {
+    if let Some(loaded) = recent(&key) {
         return Ok(Ok(loaded));
     }
     let mapping = if preset {
-        match presets::find(&key) {
-            Some(_) => presets::load(&key).map_err(|m| load_failure("invalid-mapping", m)),
-            None => presets::load(&key).map_err(|m| load_failure("unknown-preset", m)),
-        }
+        let code = if presets::find(&key).is_some() {
+            "invalid-mapping"
+        } else {
+            "unknown-preset"
+        };
+        presets::load(&key).map_err(|m| load_failure(code, m))
     } else {
         match serde_json::from_str::<Json>(&key) {
             Ok(json) => {
@@ -1211,12 +1206,28 @@ fn load(input: &JsValue) -> Result<Result<Rc<Loaded>, MappingFailure>, JsValue> 
         compiled: RefCell::new(Vec::new()),
         findings: serde_json::to_string(&findings).map_err(|e| JsError::new(&e.to_string()))?,
     });
+    remember(key, &loaded);
+    Ok(Ok(loaded))
+}
+
+/// The mapping loaded from `key` recently, moved to the front.
+fn recent(key: &str) -> Option<Rc<Loaded>> {
     RECENT.with(|r| {
         let mut r = r.borrow_mut();
-        r.insert(0, (key, Rc::clone(&loaded)));
+        let i = r.iter().position(|(k, _)| k == key)?;
+        let entry = r.remove(i);
+        let loaded = Rc::clone(&entry.1);
+        r.insert(0, entry);
+        Some(loaded)
+    })
+}
+
+fn remember(key: String, loaded: &Rc<Loaded>) {
+    RECENT.with(|r| {
+        let mut r = r.borrow_mut();
+        r.insert(0, (key, Rc::clone(loaded)));
         r.truncate(RECENT_LOADS);
     });
-    Ok(Ok(loaded))
 }
 
 #[derive(Deserialize, Default)]
