@@ -23,6 +23,13 @@ use std::collections::BTreeSet;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
+mod args;
+
+use args::{
+    mapping_input, object, object_or_undefined, opt_string, options as check_options, string,
+    DIFF_OPTIONS, EVAL_OPTIONS, FILTER_OPTIONS, MAP_OPTIONS, PATCH_OPTIONS, SIMULATE_OPTIONS,
+};
+
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = include_str!("types.d.ts");
 
@@ -42,21 +49,32 @@ pub fn version() -> String {
 /// Through JSON text: JS gets exactly what `JSON.parse` would give (integers beyond 2^53
 /// become the nearest double, as in every JS JSON reader; the `*Json` batch entry points
 /// keep them exact), and one native parse beats building the object field by field.
-fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue, JsError> {
+fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue, JsValue> {
     let text = serde_json::to_string(v).map_err(|e| JsError::new(&e.to_string()))?;
-    js_sys::JSON::parse(&text).map_err(|_| JsError::new("cannot convert the result to JS"))
+    js_sys::JSON::parse(&text).map_err(|_| JsError::new("cannot convert the result to JS").into())
 }
 
 /// Through `JSON.stringify`: V8 serializes the whole value natively, then one
 /// `serde_json` parse; per-property conversion (serde-wasm-bindgen) costs one boundary
 /// call per property and was several times slower for a 30-attribute user. A `Date` becomes its
 /// ISO 8601 text, which is what every option that takes one (`now`) accepts.
-fn from_js<T: DeserializeOwned>(v: &JsValue, what: &str) -> Result<T, JsError> {
-    let text = js_sys::JSON::stringify(v)
-        .map_err(|e| JsError::new(&format!("{what}: {}", js_message(&e))))?
+fn from_js<T: DeserializeOwned>(v: &JsValue, what: &str) -> Result<T, JsValue> {
+    let text = json_text(v, what)?;
+    serde_json::from_str(&text).map_err(|e| JsError::new(&format!("{what}: {e}")).into())
+}
+
+/// `JSON.stringify` of an argument; what it cannot write (a `BigInt`, a cycle, a symbol)
+/// is a wrong JS type, so a `TypeError`.
+fn json_text(v: &JsValue, what: &str) -> Result<String, JsValue> {
+    js_sys::JSON::stringify(v)
+        .map_err(|e| {
+            JsValue::from(js_sys::TypeError::new(&format!(
+                "{what}: not JSON data: {}",
+                js_message(&e)
+            )))
+        })?
         .as_string()
-        .ok_or_else(|| JsError::new(&format!("{what}: not a JSON value")))?;
-    serde_json::from_str(&text).map_err(|e| JsError::new(&format!("{what}: {e}")))
+        .ok_or_else(|| JsValue::from(js_sys::TypeError::new(&format!("{what}: not JSON data"))))
 }
 
 fn js_message(e: &JsValue) -> String {
@@ -64,7 +82,7 @@ fn js_message(e: &JsValue) -> String {
         .map_or_else(|| "not a JSON value".into(), |e| String::from(e.message()))
 }
 
-fn json_arg(v: &JsValue, what: &str) -> Result<Json, JsError> {
+fn json_arg(v: &JsValue, what: &str) -> Result<Json, JsValue> {
     if v.is_undefined() {
         return Ok(Json::Object(Map::new()));
     }
@@ -77,7 +95,7 @@ fn from_text<T: DeserializeOwned>(text: &str, what: &str) -> Result<T, JsError> 
 }
 
 /// An options object (`undefined`/`null` = the defaults).
-fn opts<T: DeserializeOwned + Default>(v: &JsValue, what: &str) -> Result<T, JsError> {
+fn opts<T: DeserializeOwned + Default>(v: &JsValue, what: &str) -> Result<T, JsValue> {
     if v.is_undefined() || v.is_null() {
         Ok(T::default())
     } else {
@@ -85,14 +103,14 @@ fn opts<T: DeserializeOwned + Default>(v: &JsValue, what: &str) -> Result<T, JsE
     }
 }
 
-fn set(obj: &js_sys::Object, key: &str, value: JsValue) -> Result<(), JsError> {
+fn set(obj: &js_sys::Object, key: &str, value: JsValue) -> Result<(), JsValue> {
     js_sys::Reflect::set(obj, &JsValue::from_str(key), &value)
         .map(|_| ())
-        .map_err(|_| JsError::new("cannot build the result object"))
+        .map_err(|_| JsError::new("cannot build the result object").into())
 }
 
 /// `{ ok: true, <key>: value, … }` where a value is a wasm-bindgen class instance.
-fn ok_with(pairs: Vec<(&str, JsValue)>) -> Result<JsValue, JsError> {
+fn ok_with(pairs: Vec<(&str, JsValue)>) -> Result<JsValue, JsValue> {
     let obj = js_sys::Object::new();
     set(&obj, "ok", JsValue::TRUE)?;
     for (k, v) in pairs {
@@ -101,7 +119,7 @@ fn ok_with(pairs: Vec<(&str, JsValue)>) -> Result<JsValue, JsError> {
     Ok(obj.into())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone, Copy)]
 struct Location {
     /// UTF-16 code units from the start of the text.
     offset: u32,
@@ -176,17 +194,76 @@ fn diagnostics(src: &str, ds: &[CoreDiagnostic]) -> Vec<JsDiagnostic> {
     ds.iter().map(|d| diagnostic(src, d)).collect()
 }
 
+/// Where a failure is, in the text it names (an expression, a filter, a mapping's
+/// expression): the span of its first diagnostic.
+#[derive(Serialize, Clone, Copy)]
+struct Span {
+    start: Location,
+    end: Location,
+}
+
+/// The one failure shape (README "Failures"): every `{ ok: false }` result has a stable
+/// kebab-case `code`, a `message`, a `location` when the failure is located in a text,
+/// and the `diagnostics` behind it (possibly none). SCIM and mapping failures add their
+/// own members (`error`; `target`, `expression`), flattened in.
 #[derive(Serialize)]
-struct Failed {
+struct Failed<X: Serialize = NoExtra> {
     ok: bool,
+    code: String,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<Span>,
+    #[serde(flatten)]
+    extra: X,
     diagnostics: Vec<JsDiagnostic>,
 }
 
-fn failed(src: &str, e: &ParseError) -> Failed {
-    Failed {
-        ok: false,
-        diagnostics: diagnostics(src, &e.diagnostics),
+#[derive(Serialize)]
+struct NoExtra {}
+
+impl<X: Serialize> Failed<X> {
+    /// A failure located by its first diagnostic (errors come first).
+    fn located(diagnostics: Vec<JsDiagnostic>, extra: X) -> Failed<X> {
+        let (code, message, location) = match diagnostics.first() {
+            Some(d) => (
+                d.code.to_string(),
+                d.message.clone(),
+                Some(Span {
+                    start: d.start,
+                    end: d.end,
+                }),
+            ),
+            None => (
+                "invalid-input".to_string(),
+                "invalid input".to_string(),
+                None,
+            ),
+        };
+        Failed {
+            ok: false,
+            code,
+            message,
+            location,
+            extra,
+            diagnostics,
+        }
     }
+
+    /// A failure that is not located in a text.
+    fn unlocated(code: &str, message: String, extra: X) -> Failed<X> {
+        Failed {
+            ok: false,
+            code: code.to_string(),
+            message,
+            location: None,
+            extra,
+            diagnostics: Vec::new(),
+        }
+    }
+}
+
+fn failed(src: &str, e: &ParseError) -> Failed {
+    Failed::located(diagnostics(src, &e.diagnostics), NoExtra {})
 }
 
 // ---- expressions --------------------------------------------------------------------
@@ -209,16 +286,14 @@ struct Eval {
 }
 
 impl Eval {
-    fn from_js(options: &JsValue) -> Result<Eval, JsError> {
+    fn from_js(options: &JsValue) -> Result<Eval, JsValue> {
         Eval::new(opts(options, "options")?)
     }
 
     /// wasm has no system clock, so an absent `now` is the JS clock's.
-    fn new(o: JsEvalOptions) -> Result<Eval, JsError> {
+    fn new(o: JsEvalOptions) -> Result<Eval, JsValue> {
         let now = match o.now {
-            Some(s) => chrono::DateTime::parse_from_rfc3339(&s)
-                .map_err(|e| JsError::new(&format!("options.now `{s}`: {e}")))?
-                .with_timezone(&chrono::Utc),
+            Some(s) => parse_now(&s)?,
             None => js_now(),
         };
         Ok(Eval {
@@ -241,6 +316,19 @@ impl Eval {
         };
         f(&opts)
     }
+}
+
+/// `options.now` as text: RFC 3339 (§5.6 `date-time`), which is also what a `Date` becomes.
+/// chrono's own message ("premature end of input") does not say what was expected.
+fn parse_now(text: &str) -> Result<chrono::DateTime<chrono::Utc>, JsValue> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|_| {
+            args::range_error(&format!(
+                "options.now: expected an RFC 3339 date-time such as \"2021-08-25T17:41:18Z\" \
+                 (date, `T`, time and a `Z` or `±hh:mm` offset) or a Date, got \"{text}\""
+            ))
+        })
 }
 
 fn millis_to_utc(ms: f64) -> chrono::DateTime<chrono::Utc> {
@@ -316,10 +404,10 @@ fn eval_result(e: &CoreExpression, input: &dyn entra::Source, ev: &Eval) -> Json
             value: Json::Null,
             ignore_flow: true,
         }),
-        Err(err) => serde_json::to_value(Failed {
-            ok: false,
-            diagnostics: vec![diagnostic(e.source(), &err.to_diagnostic())],
-        }),
+        Err(err) => serde_json::to_value(Failed::located(
+            vec![diagnostic(e.source(), &err.to_diagnostic())],
+            NoExtra {},
+        )),
     };
     r.unwrap_or(Json::Null)
 }
@@ -340,7 +428,7 @@ impl Expression {
 
     /// Checker warnings (valid, but probably not what was meant).
     #[wasm_bindgen(getter, unchecked_return_type = "Diagnostic[]")]
-    pub fn warnings(&self) -> Result<JsValue, JsError> {
+    pub fn warnings(&self) -> Result<JsValue, JsValue> {
         to_js(&diagnostics(self.inner.source(), self.inner.warnings()))
     }
 
@@ -350,7 +438,9 @@ impl Expression {
         &self,
         #[wasm_bindgen(unchecked_param_type = "JsonObject")] input: JsValue,
         #[wasm_bindgen(unchecked_param_type = "EvalOptions | undefined")] options: JsValue,
-    ) -> Result<JsValue, JsError> {
+    ) -> Result<JsValue, JsValue> {
+        object_or_undefined(&input, "input")?;
+        check_options(&options, EVAL_OPTIONS)?;
         let ev = Eval::from_js(&options)?;
         to_js(&eval_result(&self.inner, &JsSource::new(&input), &ev))
     }
@@ -371,14 +461,17 @@ impl Expression {
 
     /// Microsoft Graph's `attributeMappingSource` tree.
     #[wasm_bindgen(js_name = toGraph, unchecked_return_type = "GraphSource")]
-    pub fn to_graph(&self) -> Result<JsValue, JsError> {
+    pub fn to_graph(&self) -> Result<JsValue, JsValue> {
         to_js(&entra::graph::to_graph(self.inner.ast()))
     }
 }
 
 /// Parses and checks an expression.
 #[wasm_bindgen(js_name = parseExpression, unchecked_return_type = "ExpressionParseResult")]
-pub fn parse_expression(source: &str) -> Result<JsValue, JsError> {
+pub fn parse_expression(
+    #[wasm_bindgen(unchecked_param_type = "string")] source: JsValue,
+) -> Result<JsValue, JsValue> {
+    let source = &string(&source, "source")?;
     match CoreExpression::parse(source) {
         Ok(e) => {
             let warnings = to_js(&diagnostics(source, e.warnings()))?;
@@ -393,7 +486,10 @@ pub fn parse_expression(source: &str) -> Result<JsValue, JsError> {
 
 /// Every diagnostic (errors first, then warnings); empty when the expression is clean.
 #[wasm_bindgen(js_name = checkExpression, unchecked_return_type = "Diagnostic[]")]
-pub fn check_expression(source: &str) -> Result<JsValue, JsError> {
+pub fn check_expression(
+    #[wasm_bindgen(unchecked_param_type = "string")] source: JsValue,
+) -> Result<JsValue, JsValue> {
+    let source = &string(&source, "source")?;
     match CoreExpression::parse(source) {
         Ok(e) => to_js(&diagnostics(source, e.warnings())),
         Err(err) => to_js(&diagnostics(source, &err.diagnostics)),
@@ -403,10 +499,13 @@ pub fn check_expression(source: &str) -> Result<JsValue, JsError> {
 /// Parses and evaluates in one call.
 #[wasm_bindgen(unchecked_return_type = "EvalResult")]
 pub fn evaluate(
-    source: &str,
+    #[wasm_bindgen(unchecked_param_type = "string")] source: JsValue,
     #[wasm_bindgen(unchecked_param_type = "JsonObject")] input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "EvalOptions | undefined")] options: JsValue,
-) -> Result<JsValue, JsError> {
+) -> Result<JsValue, JsValue> {
+    let source = &string(&source, "source")?;
+    object_or_undefined(&input, "input")?;
+    check_options(&options, EVAL_OPTIONS)?;
     let ev = Eval::from_js(&options)?;
     match CoreExpression::parse(source) {
         Ok(e) => to_js(&eval_result(&e, &JsSource::new(&input), &ev)),
@@ -418,11 +517,14 @@ pub fn evaluate(
 /// array of `EvalResult`s (or one failed `EvalResult` when the expression does not parse).
 #[wasm_bindgen(js_name = evaluateJson)]
 pub fn evaluate_json(
-    source: &str,
-    inputs: &str,
+    #[wasm_bindgen(unchecked_param_type = "string")] source: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] inputs: JsValue,
     #[wasm_bindgen(unchecked_param_type = "EvalOptions | undefined")] options: JsValue,
-) -> Result<String, JsError> {
-    let list: Vec<Json> = from_text(inputs, "inputs")?;
+) -> Result<String, JsValue> {
+    let source = &string(&source, "source")?;
+    let inputs = string(&inputs, "inputs")?;
+    check_options(&options, EVAL_OPTIONS)?;
+    let list: Vec<Json> = from_text(&inputs, "inputs")?;
     let ev = Eval::from_js(&options)?;
     let out = match CoreExpression::parse(source) {
         Ok(e) => Json::Array(list.iter().map(|i| eval_result(&e, i, &ev)).collect()),
@@ -439,7 +541,10 @@ struct Attributes {
 
 /// The attribute names an expression reads.
 #[wasm_bindgen(unchecked_return_type = "AttributesResult")]
-pub fn attributes(source: &str) -> Result<JsValue, JsError> {
+pub fn attributes(
+    #[wasm_bindgen(unchecked_param_type = "string")] source: JsValue,
+) -> Result<JsValue, JsValue> {
+    let source = &string(&source, "source")?;
     match CoreExpression::parse(source) {
         Ok(e) => to_js(&Attributes {
             ok: true,
@@ -457,7 +562,10 @@ struct Text {
 
 /// Canonical text. Unknown functions and arity are not checked, so work in progress formats.
 #[wasm_bindgen(js_name = formatExpression, unchecked_return_type = "TextResult")]
-pub fn format_expression(source: &str) -> Result<JsValue, JsError> {
+pub fn format_expression(
+    #[wasm_bindgen(unchecked_param_type = "string")] source: JsValue,
+) -> Result<JsValue, JsValue> {
+    let source = &string(&source, "source")?;
     match entra::parse_tree(source, &scimmap::Limits::default()) {
         Ok(tree) => to_js(&Text {
             ok: true,
@@ -475,7 +583,10 @@ struct Graph {
 
 /// Microsoft Graph's `attributeMappingSource` tree for an expression.
 #[wasm_bindgen(js_name = toGraph, unchecked_return_type = "GraphResult")]
-pub fn to_graph(source: &str) -> Result<JsValue, JsError> {
+pub fn to_graph(
+    #[wasm_bindgen(unchecked_param_type = "string")] source: JsValue,
+) -> Result<JsValue, JsValue> {
+    let source = &string(&source, "source")?;
     match CoreExpression::parse(source) {
         Ok(e) => to_js(&Graph {
             ok: true,
@@ -489,16 +600,18 @@ pub fn to_graph(source: &str) -> Result<JsValue, JsError> {
 #[wasm_bindgen(js_name = fromGraph, unchecked_return_type = "TextResult")]
 pub fn from_graph(
     #[wasm_bindgen(unchecked_param_type = "GraphSource")] graph: JsValue,
-) -> Result<JsValue, JsError> {
+) -> Result<JsValue, JsValue> {
+    object(&graph, "graph")?;
     let graph: Json = from_js(&graph, "graph")?;
     match entra::graph::from_graph(&graph) {
         Ok(tree) => to_js(&Text {
             ok: true,
             text: entra::print::print(&tree),
         }),
+        // A Graph tree is not a text: the failure has no location.
         Err(d) => to_js(&Failed {
-            ok: false,
-            diagnostics: vec![diagnostic("", &d)],
+            location: None,
+            ..Failed::located(vec![diagnostic("", &d)], NoExtra {})
         }),
     }
 }
@@ -523,7 +636,7 @@ struct ParamInfo {
 
 /// The function registry, for autocomplete and docs.
 #[wasm_bindgen(unchecked_return_type = "FunctionInfo[]")]
-pub fn functions() -> Result<JsValue, JsError> {
+pub fn functions() -> Result<JsValue, JsValue> {
     let list: Vec<FunctionInfo> = entra::all_functions()
         .iter()
         .map(|f| FunctionInfo {
@@ -557,9 +670,10 @@ struct FilterOptions {
 
 fn parse_filter_with(
     source: &str,
-    options: JsValue,
-) -> Result<Result<CoreFilter, ParseError>, JsError> {
-    let o: FilterOptions = opts(&options, "options")?;
+    options: &JsValue,
+) -> Result<Result<CoreFilter, ParseError>, JsValue> {
+    check_options(options, FILTER_OPTIONS)?;
+    let o: FilterOptions = opts(options, "options")?;
     Ok(CoreFilter::parse_with(
         source,
         &scimmap::Limits::default(),
@@ -618,20 +732,37 @@ impl Serialize for Tree<'_> {
     }
 }
 
+/// What a SCIM failure adds: the RFC 7644 §3.12 error body a server would answer with.
 #[derive(Serialize)]
-struct ScimFailed {
-    ok: bool,
+struct ScimExtra {
     error: Json,
-    diagnostics: Vec<JsDiagnostic>,
 }
 
-/// A failure with the RFC 7644 §3.12 error body and no source diagnostics.
+type ScimFailed = Failed<ScimExtra>;
+
+/// A failure with the RFC 7644 §3.12 error body and no source diagnostics; its code is the
+/// `scimType` in kebab-case (`invalidValue` → `invalid-value`).
 fn scim_failure(e: &ScimError) -> ScimFailed {
-    ScimFailed {
-        ok: false,
-        error: e.to_json(),
-        diagnostics: Vec::new(),
+    let code = match e.scim_type {
+        Some(t) => kebab(t.as_str()),
+        None if e.status == 404 => "not-found".to_string(),
+        None => "scim-error".to_string(),
+    };
+    Failed::unlocated(&code, e.detail.clone(), ScimExtra { error: e.to_json() })
+}
+
+/// `invalidFilter` → `invalid-filter`.
+fn kebab(camel: &str) -> String {
+    let mut out = String::with_capacity(camel.len() + 2);
+    for c in camel.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('-');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
     }
+    out
 }
 
 fn match_result(f: &CoreFilter, resource: &Json) -> Json {
@@ -643,11 +774,12 @@ fn match_result(f: &CoreFilter, resource: &Json) -> Json {
 }
 
 fn filter_parse_failure(source: &str, e: &ParseError) -> ScimFailed {
-    ScimFailed {
-        ok: false,
-        error: ScimError::invalid_filter(source, e).to_json(),
-        diagnostics: diagnostics(source, &e.diagnostics),
-    }
+    Failed::located(
+        diagnostics(source, &e.diagnostics),
+        ScimExtra {
+            error: ScimError::invalid_filter(source, e).to_json(),
+        },
+    )
 }
 
 /// A parsed SCIM filter (RFC 7644 §3.4.2.2): parse once, match many.
@@ -663,7 +795,8 @@ impl Filter {
     pub fn matches(
         &self,
         #[wasm_bindgen(unchecked_param_type = "JsonObject")] resource: JsValue,
-    ) -> Result<JsValue, JsError> {
+    ) -> Result<JsValue, JsValue> {
+        object_or_undefined(&resource, "resource")?;
         let resource = json_arg(&resource, "resource")?;
         to_js(&match_result(&self.inner, &resource))
     }
@@ -676,7 +809,7 @@ impl Filter {
 
     /// The tree as plain data.
     #[wasm_bindgen(unchecked_return_type = "FilterNode")]
-    pub fn tree(&self) -> Result<JsValue, JsError> {
+    pub fn tree(&self) -> Result<JsValue, JsValue> {
         to_js(&Tree(&self.inner))
     }
 
@@ -697,10 +830,11 @@ impl Filter {
 /// Parses a SCIM filter; `bareValues` accepts unquoted values (`externalId eq jyoung`).
 #[wasm_bindgen(js_name = parseFilter, unchecked_return_type = "FilterParseResult")]
 pub fn parse_filter(
-    source: &str,
+    #[wasm_bindgen(unchecked_param_type = "string")] source: JsValue,
     #[wasm_bindgen(unchecked_param_type = "FilterOptions | undefined")] options: JsValue,
-) -> Result<JsValue, JsError> {
-    match parse_filter_with(source, options)? {
+) -> Result<JsValue, JsValue> {
+    let source = &string(&source, "source")?;
+    match parse_filter_with(source, &options)? {
         Ok(f) => {
             let t = to_js(&Tree(&f))?;
             ok_with(vec![("filter", Filter { inner: f }.into()), ("tree", t)])
@@ -712,12 +846,14 @@ pub fn parse_filter(
 /// Parses a filter and matches one resource.
 #[wasm_bindgen(js_name = matchFilter, unchecked_return_type = "MatchResult")]
 pub fn match_filter(
-    filter: &str,
+    #[wasm_bindgen(unchecked_param_type = "string")] filter: JsValue,
     #[wasm_bindgen(unchecked_param_type = "JsonObject")] resource: JsValue,
     #[wasm_bindgen(unchecked_param_type = "FilterOptions | undefined")] options: JsValue,
-) -> Result<JsValue, JsError> {
+) -> Result<JsValue, JsValue> {
+    let filter = &string(&filter, "filter")?;
+    object_or_undefined(&resource, "resource")?;
     let resource = json_arg(&resource, "resource")?;
-    match parse_filter_with(filter, options)? {
+    match parse_filter_with(filter, &options)? {
         Ok(f) => to_js(&match_result(&f, &resource)),
         Err(e) => to_js(&filter_parse_failure(filter, &e)),
     }
@@ -727,11 +863,14 @@ pub fn match_filter(
 /// of a `FilterJsonResult`.
 #[wasm_bindgen(js_name = filterJson)]
 pub fn filter_json(
-    filter: &str,
-    resources: &str,
+    #[wasm_bindgen(unchecked_param_type = "string")] filter: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] resources: JsValue,
     #[wasm_bindgen(unchecked_param_type = "FilterOptions | undefined")] options: JsValue,
-) -> Result<String, JsError> {
-    let input: Json = from_text(resources, "resources")?;
+) -> Result<String, JsValue> {
+    let filter = &string(&filter, "filter")?;
+    let resources = string(&resources, "resources")?;
+    check_options(&options, FILTER_OPTIONS)?;
+    let input: Json = from_text(&resources, "resources")?;
     // The resources are moved out of the parsed input, not copied.
     let list = match input {
         Json::Object(mut o) => match o.swap_remove("Resources") {
@@ -742,7 +881,7 @@ pub fn filter_json(
         _ => None,
     }
     .ok_or_else(|| JsError::new("resources: expected an array or a ListResponse"))?;
-    let f = match parse_filter_with(filter, options)? {
+    let f = match parse_filter_with(filter, &options)? {
         Ok(f) => f,
         Err(e) => {
             return Ok(serde_json::to_string(&filter_parse_failure(filter, &e)).unwrap_or_default())
@@ -769,16 +908,17 @@ pub fn filter_json(
         ok: true,
         resources: out,
     })
-    .map_err(|e| JsError::new(&e.to_string()))
+    .map_err(|e| JsError::new(&e.to_string()).into())
 }
 
 /// Canonical text of a filter.
 #[wasm_bindgen(js_name = printFilter, unchecked_return_type = "TextResult")]
 pub fn print_filter(
-    filter: &str,
+    #[wasm_bindgen(unchecked_param_type = "string")] filter: JsValue,
     #[wasm_bindgen(unchecked_param_type = "FilterOptions | undefined")] options: JsValue,
-) -> Result<JsValue, JsError> {
-    match parse_filter_with(filter, options)? {
+) -> Result<JsValue, JsValue> {
+    let filter = &string(&filter, "filter")?;
+    match parse_filter_with(filter, &options)? {
         Ok(f) => to_js(&Text {
             ok: true,
             text: f.to_string(),
@@ -791,19 +931,23 @@ pub fn print_filter(
 /// value path's element are kept. Keys match case-insensitively (RFC 7643 §2.1).
 #[wasm_bindgen(js_name = rewriteFilter, unchecked_return_type = "TextResult")]
 pub fn rewrite_filter(
-    filter: &str,
+    #[wasm_bindgen(unchecked_param_type = "string")] filter: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Record<string, string>")] renames: JsValue,
     #[wasm_bindgen(unchecked_param_type = "FilterOptions | undefined")] options: JsValue,
-) -> Result<JsValue, JsError> {
+) -> Result<JsValue, JsValue> {
+    let filter = &string(&filter, "filter")?;
+    object(&renames, "renames")?;
     let renames: Map<String, Json> = from_js(&renames, "renames")?;
     let mut table: Vec<(AttrPath, AttrPath)> = Vec::new();
     for (from, to) in &renames {
-        let to = to
-            .as_str()
-            .ok_or_else(|| JsError::new(&format!("renames.{from}: expected a string")))?;
+        let to = to.as_str().ok_or_else(|| {
+            js_sys::TypeError::new(&format!(
+                "renames.{from}: expected a string (an attribute path)"
+            ))
+        })?;
         table.push((attr_path(from)?, attr_path(to)?));
     }
-    match parse_filter_with(filter, options)? {
+    match parse_filter_with(filter, &options)? {
         Ok(mut f) => {
             f.rename_paths(&mut |p, cx| match cx {
                 scim::rewrite::PathContext::Resource => table
@@ -831,11 +975,11 @@ fn attr_path(text: &str) -> Result<AttrPath, JsError> {
 }
 
 /// Reads a `"strict" | "entra"` option (absent = strict); true for Entra's dialect.
-fn entra_dialect(value: Option<&str>, name: &str) -> Result<bool, JsError> {
+fn entra_dialect(value: Option<&str>, name: &str) -> Result<bool, JsValue> {
     match value {
         None | Some("strict") => Ok(false),
         Some("entra") => Ok(true),
-        Some(other) => Err(JsError::new(&format!(
+        Some(other) => Err(args::range_error(&format!(
             "options.{name}: expected \"strict\" or \"entra\", got \"{other}\""
         ))),
     }
@@ -846,7 +990,8 @@ struct PatchOptions {
     compat: Option<String>,
 }
 
-fn patch_compat(options: &JsValue) -> Result<Compat, JsError> {
+fn patch_compat(options: &JsValue) -> Result<Compat, JsValue> {
+    check_options(options, PATCH_OPTIONS)?;
     let o: PatchOptions = opts(options, "options")?;
     Ok(if entra_dialect(o.compat.as_deref(), "compat")? {
         Compat::entra()
@@ -870,7 +1015,9 @@ pub fn apply_patch(
     #[wasm_bindgen(unchecked_param_type = "JsonObject")] resource: JsValue,
     #[wasm_bindgen(unchecked_param_type = "PatchOpBody")] body: JsValue,
     #[wasm_bindgen(unchecked_param_type = "PatchOptions | undefined")] options: JsValue,
-) -> Result<JsValue, JsError> {
+) -> Result<JsValue, JsValue> {
+    object(&resource, "resource")?;
+    object(&body, "body")?;
     let resource: Json = from_js(&resource, "resource")?;
     let body: Json = from_js(&body, "body")?;
     let compat = patch_compat(&options)?;
@@ -881,12 +1028,14 @@ pub fn apply_patch(
 /// text of a `PatchResult`. Integers beyond 2^53 stay exact.
 #[wasm_bindgen(js_name = applyPatchJson)]
 pub fn apply_patch_json(
-    resource: &str,
-    body: &str,
+    #[wasm_bindgen(unchecked_param_type = "string")] resource: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
     #[wasm_bindgen(unchecked_param_type = "PatchOptions | undefined")] options: JsValue,
-) -> Result<String, JsError> {
-    let resource: Json = from_text(resource, "resource")?;
-    let body: Json = from_text(body, "body")?;
+) -> Result<String, JsValue> {
+    let resource = string(&resource, "resource")?;
+    let body = string(&body, "body")?;
+    let resource: Json = from_text(&resource, "resource")?;
+    let body: Json = from_text(&body, "body")?;
     let compat = patch_compat(&options)?;
     Ok(patch_result(&resource, &body, &compat).to_string())
 }
@@ -902,7 +1051,10 @@ pub fn diff(
     #[wasm_bindgen(unchecked_param_type = "JsonObject")] old: JsValue,
     #[wasm_bindgen(unchecked_param_type = "JsonObject")] new: JsValue,
     #[wasm_bindgen(unchecked_param_type = "DiffOptions | undefined")] options: JsValue,
-) -> Result<JsValue, JsError> {
+) -> Result<JsValue, JsValue> {
+    object(&old, "old")?;
+    object(&new, "new")?;
+    check_options(&options, DIFF_OPTIONS)?;
     let old: Json = from_js(&old, "old")?;
     let new: Json = from_js(&new, "new")?;
     let o: DiffOptions = opts(&options, "options")?;
@@ -935,70 +1087,147 @@ fn finding(f: &CoreFinding) -> JsFinding {
     }
 }
 
+/// What a mapping failure adds: the attribute mapping concerned and its expression (the
+/// text `location` and `diagnostics` point into).
 #[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct MappingFailure {
-    ok: bool,
-    message: String,
+struct MappingExtra {
     #[serde(skip_serializing_if = "Option::is_none")]
     target: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     expression: Option<String>,
-    diagnostics: Vec<JsDiagnostic>,
 }
 
+type MappingFailure = Failed<MappingExtra>;
+
 fn mapping_failure(e: &MappingError) -> MappingFailure {
-    let (target, expression, diagnostics) = match e {
-        MappingError::Target { target, .. } => (Some(target.clone()), None, Vec::new()),
+    let extra = |target: &str, expression: Option<&str>| MappingExtra {
+        target: Some(target.to_string()),
+        expression: expression.map(str::to_string),
+    };
+    let mut f = match e {
+        MappingError::Target { target, .. } => {
+            Failed::unlocated("invalid-target", String::new(), extra(target, None))
+        }
         MappingError::Expression {
             target,
             expression,
             error,
-        } => (
-            Some(target.clone()),
-            Some(expression.clone()),
+        } => Failed::located(
             diagnostics(expression, &error.diagnostics),
+            extra(target, Some(expression)),
         ),
         MappingError::Eval {
             target,
             expression,
             error,
-        } => (
-            Some(target.clone()),
-            Some(expression.clone()),
+        } => Failed::located(
             vec![diagnostic(expression, &error.to_diagnostic())],
+            extra(target, Some(expression)),
         ),
-        _ => (None, None, Vec::new()),
+        MappingError::NoObjectMapping(_) => {
+            Failed::unlocated("no-object-mapping", String::new(), no_target())
+        }
+        _ => Failed::unlocated("invalid-input", String::new(), no_target()),
     };
-    MappingFailure {
-        ok: false,
-        message: e.to_string(),
-        target,
-        expression,
-        diagnostics,
-    }
+    // The whole sentence (it names the target), not only the first diagnostic's.
+    f.message = e.to_string();
+    f
 }
 
-fn message_failure(message: String) -> MappingFailure {
-    MappingFailure {
-        ok: false,
-        message,
+fn no_target() -> MappingExtra {
+    MappingExtra {
         target: None,
         expression: None,
-        diagnostics: Vec::new(),
     }
 }
 
-/// A preset name, JSON text, or a parsed Graph schema / compact form / preset file.
-fn load(input: JsValue) -> Result<Result<CoreMapping, MappingFailure>, JsError> {
-    if let Some(s) = input.as_string() {
-        if s.trim_start().starts_with('{') {
-            return Ok(CoreMapping::from_str_json(&s).map_err(message_failure));
-        }
-        return Ok(presets::load(s.trim()).map_err(message_failure));
+fn load_failure(code: &str, message: String) -> MappingFailure {
+    Failed::unlocated(code, message, no_target())
+}
+
+/// A loaded mapping with what every handle loaded from the same input shares: its
+/// compiled object mappings and its lint findings.
+struct Loaded {
+    mapping: CoreMapping,
+    /// Compiled object mappings by `options.object`: compiling parses every expression and
+    /// costs several times one apply, so it happens once per object type, not per call.
+    compiled: RefCell<Vec<(Option<String>, Compiled)>>,
+    /// The lint findings as JSON text.
+    findings: String,
+}
+
+type Compiled = Rc<Result<CompiledMapping, MappingError>>;
+
+/// How many recently loaded inputs are kept for reuse.
+const RECENT_LOADS: usize = 8;
+
+thread_local! {
+    /// Recently loaded mappings by input (preset name or JSON text). A mapping is immutable
+    /// once loaded, so handles loaded from the same input share one: a loop that loads the
+    /// same mapping many times without `free()` then holds a few bytes per handle until the
+    /// garbage collector's finalizers run (between tasks, never inside a synchronous loop),
+    /// not a copy of the mapping each.
+    static RECENT: RefCell<Vec<(String, Rc<Loaded>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A preset name, JSON text, or a parsed Graph schema / compact form / preset file; the
+/// loaded mapping of a recent identical input when there is one.
+fn load(input: &JsValue) -> Result<Result<Rc<Loaded>, MappingFailure>, JsValue> {
+    let (key, preset) = match input.as_string() {
+        Some(s) if s.trim_start().starts_with('{') => (s, false),
+        Some(s) => (s.trim().to_string(), true),
+        None => (json_text(input, "mapping")?, false),
+    };
+    if let Some(loaded) = recent(&key) {
+        return Ok(Ok(loaded));
     }
-    let json: Json = from_js(&input, "mapping")?;
-    Ok(CoreMapping::from_json(&json).map_err(message_failure))
+    let mapping = if preset {
+        let code = if presets::find(&key).is_some() {
+            "invalid-mapping"
+        } else {
+            "unknown-preset"
+        };
+        presets::load(&key).map_err(|m| load_failure(code, m))
+    } else {
+        match serde_json::from_str::<Json>(&key) {
+            Ok(json) => {
+                CoreMapping::from_json(&json).map_err(|m| load_failure("invalid-mapping", m))
+            }
+            Err(e) => Err(load_failure("invalid-json", format!("invalid JSON: {e}"))),
+        }
+    };
+    let mapping = match mapping {
+        Ok(m) => m,
+        Err(f) => return Ok(Err(f)),
+    };
+    let findings: Vec<JsFinding> = lint(&mapping.schema).iter().map(finding).collect();
+    let loaded = Rc::new(Loaded {
+        mapping,
+        compiled: RefCell::new(Vec::new()),
+        findings: serde_json::to_string(&findings).map_err(|e| JsError::new(&e.to_string()))?,
+    });
+    remember(key, &loaded);
+    Ok(Ok(loaded))
+}
+
+/// The mapping loaded from `key` recently, moved to the front.
+fn recent(key: &str) -> Option<Rc<Loaded>> {
+    RECENT.with(|r| {
+        let mut r = r.borrow_mut();
+        let i = r.iter().position(|(k, _)| k == key)?;
+        let entry = r.remove(i);
+        let loaded = Rc::clone(&entry.1);
+        r.insert(0, entry);
+        Some(loaded)
+    })
+}
+
+fn remember(key: String, loaded: &Rc<Loaded>) {
+    RECENT.with(|r| {
+        let mut r = r.borrow_mut();
+        r.insert(0, (key, Rc::clone(loaded)));
+        r.truncate(RECENT_LOADS);
+    });
 }
 
 #[derive(Deserialize, Default)]
@@ -1017,18 +1246,20 @@ struct MapOptions {
     eval: JsEvalOptions,
 }
 
-/// One read of the options object for both the mapping and the evaluation options.
-fn map_options(options: &JsValue) -> Result<(MapOptions, Eval), JsError> {
+/// One read of the options object for both the mapping and the evaluation options, after
+/// checking the JS types of the members `members` lists.
+fn map_options(options: &JsValue, members: args::Members) -> Result<(MapOptions, Eval), JsValue> {
+    check_options(options, members)?;
     let mut o: MapOptions = opts(options, "options")?;
     let ev = Eval::new(std::mem::take(&mut o.eval))?;
     Ok((o, ev))
 }
 
-fn mode(o: &MapOptions) -> Result<Mode, JsError> {
+fn mode(o: &MapOptions) -> Result<Mode, JsValue> {
     o.mode
         .as_deref()
         .map_or(Ok(Mode::Create), str::parse::<Mode>)
-        .map_err(|e| JsError::new(&format!("options.mode: {e}")))
+        .map_err(|e| args::range_error(&format!("options.mode: {e}")))
 }
 
 /// One `ApplyResult`, serialized straight into the answer's JSON text (no intermediate
@@ -1050,7 +1281,7 @@ fn apply_one(
     source: &Json,
     o: &MapOptions,
     ev: &Eval,
-) -> Result<ApplyOut, JsError> {
+) -> Result<ApplyOut, JsValue> {
     let mode = mode(o)?;
     Ok(match ev.with(|eval| m.apply(source, mode, eval)) {
         Ok(a) => ApplyOut::Applied {
@@ -1108,28 +1339,16 @@ struct ObjectInfo {
 /// A loaded mapping (Graph `synchronizationSchema`, compact form or preset).
 #[wasm_bindgen]
 pub struct Mapping {
-    inner: CoreMapping,
-    /// Compiled object mappings by `options.object`: compiling parses every expression and
-    /// costs several times one apply, so it happens once per object type, not per call.
-    compiled: RefCell<Vec<(Option<String>, Compiled)>>,
+    shared: Rc<Loaded>,
 }
 
-type Compiled = Rc<Result<CompiledMapping, MappingError>>;
-
 impl Mapping {
-    fn new(inner: CoreMapping) -> Mapping {
-        Mapping {
-            inner,
-            compiled: RefCell::new(Vec::new()),
-        }
-    }
-
     fn compiled(&self, object: Option<&str>) -> Compiled {
-        let mut cache = self.compiled.borrow_mut();
+        let mut cache = self.shared.compiled.borrow_mut();
         if let Some((_, c)) = cache.iter().find(|(k, _)| k.as_deref() == object) {
             return Rc::clone(c);
         }
-        let c = Rc::new(self.inner.compile(object));
+        let c = Rc::new(self.shared.mapping.compile(object));
         cache.push((object.map(str::to_string), Rc::clone(&c)));
         c
     }
@@ -1139,15 +1358,16 @@ impl Mapping {
 impl Mapping {
     /// Preset metadata (display name, tenant URL, auth, notes, capabilities), if any.
     #[wasm_bindgen(getter, unchecked_return_type = "PresetInfo | null")]
-    pub fn preset(&self) -> Result<JsValue, JsError> {
-        to_js(&self.inner.preset)
+    pub fn preset(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.shared.mapping.preset)
     }
 
     /// The object mappings (`User`, `Group`).
     #[wasm_bindgen(unchecked_return_type = "ObjectInfo[]")]
-    pub fn objects(&self) -> Result<JsValue, JsError> {
+    pub fn objects(&self) -> Result<JsValue, JsValue> {
         let list: Vec<ObjectInfo> = self
-            .inner
+            .shared
+            .mapping
             .schema
             .object_mappings()
             .map(|om| ObjectInfo {
@@ -1161,8 +1381,12 @@ impl Mapping {
 
     /// The attribute mappings of one object mapping (`undefined` = the first), as rows.
     #[wasm_bindgen(js_name = attributeMappings, unchecked_return_type = "AttributeMappingRow[]")]
-    pub fn attribute_mappings(&self, object: Option<String>) -> Result<JsValue, JsError> {
-        let Some(om) = self.inner.schema.object_mapping(object.as_deref()) else {
+    pub fn attribute_mappings(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | undefined")] object: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let object = opt_string(&object, "object")?;
+        let Some(om) = self.shared.mapping.schema.object_mapping(object.as_deref()) else {
             return to_js(&Vec::<AttributeRow>::new());
         };
         let rows: Vec<AttributeRow> = om
@@ -1181,15 +1405,14 @@ impl Mapping {
 
     /// The Graph `synchronizationSchema` JSON.
     #[wasm_bindgen(js_name = toGraph, unchecked_return_type = "JsonObject")]
-    pub fn to_graph(&self) -> Result<JsValue, JsError> {
-        to_js(&self.inner.schema.to_json())
+    pub fn to_graph(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.shared.mapping.schema.to_json())
     }
 
     /// Lint findings (what `scimmap check` reports), each located in its own text.
     #[wasm_bindgen(unchecked_return_type = "Finding[]")]
-    pub fn findings(&self) -> Result<JsValue, JsError> {
-        let list: Vec<JsFinding> = lint(&self.inner.schema).iter().map(finding).collect();
-        to_js(&list)
+    pub fn findings(&self) -> Result<JsValue, JsValue> {
+        findings_js(&self.shared)
     }
 
     /// Applies the mapping to a source object: the SCIM resource the app receives.
@@ -1198,9 +1421,10 @@ impl Mapping {
         &self,
         #[wasm_bindgen(unchecked_param_type = "JsonObject")] source: JsValue,
         #[wasm_bindgen(unchecked_param_type = "MapOptions | undefined")] options: JsValue,
-    ) -> Result<JsValue, JsError> {
+    ) -> Result<JsValue, JsValue> {
+        object_or_undefined(&source, "source")?;
+        let (o, ev) = map_options(&options, MAP_OPTIONS)?;
         let source = json_arg(&source, "source")?;
-        let (o, ev) = map_options(&options)?;
         match self.compiled(o.object.as_deref()).as_ref() {
             Ok(m) => to_js(&apply_one(m, &source, &o, &ev)?),
             Err(e) => to_js(&mapping_failure(e)),
@@ -1213,11 +1437,12 @@ impl Mapping {
         &self,
         #[wasm_bindgen(unchecked_param_type = "JsonObject")] source: JsValue,
         #[wasm_bindgen(unchecked_param_type = "SimulateOptions | undefined")] options: JsValue,
-    ) -> Result<JsValue, JsError> {
+    ) -> Result<JsValue, JsValue> {
+        object_or_undefined(&source, "source")?;
+        let (o, ev) = map_options(&options, SIMULATE_OPTIONS)?;
         let source = json_arg(&source, "source")?;
-        let (o, ev) = map_options(&options)?;
         match self.compiled(o.object.as_deref()).as_ref() {
-            Ok(m) => to_js(&simulate_one(&self.inner, m, &source, &o, &ev)),
+            Ok(m) => to_js(&simulate_one(&self.shared.mapping, m, &source, &o, &ev)),
             Err(e) => to_js(&mapping_failure(e)),
         }
     }
@@ -1227,20 +1452,26 @@ impl Mapping {
     #[wasm_bindgen(js_name = mapJson)]
     pub fn map_json(
         &self,
-        sources: &str,
+        #[wasm_bindgen(unchecked_param_type = "string")] sources: JsValue,
         #[wasm_bindgen(unchecked_param_type = "MapOptions | undefined")] options: JsValue,
-    ) -> Result<String, JsError> {
-        map_json_with(self, sources, &options)
+    ) -> Result<String, JsValue> {
+        let sources = string(&sources, "sources")?;
+        map_json_with(self, &sources, &options)
     }
+}
+
+fn findings_js(loaded: &Loaded) -> Result<JsValue, JsValue> {
+    js_sys::JSON::parse(&loaded.findings)
+        .map_err(|_| JsError::new("cannot convert the findings to JS").into())
 }
 
 fn map_json_with(
     mapping: &Mapping,
     sources_json: &str,
     options: &JsValue,
-) -> Result<String, JsError> {
+) -> Result<String, JsValue> {
+    let (o, ev) = map_options(options, MAP_OPTIONS)?;
     let sources: Vec<Json> = from_text(sources_json, "sources")?;
-    let (o, ev) = map_options(options)?;
     let out = match mapping.compiled(o.object.as_deref()).as_ref() {
         Ok(m) => {
             let list = sources
@@ -1251,7 +1482,7 @@ fn map_json_with(
         }
         Err(e) => serde_json::to_string(&mapping_failure(e)),
     };
-    out.map_err(|e| JsError::new(&e.to_string()))
+    out.map_err(|e| JsError::new(&e.to_string()).into())
 }
 
 /// Loads a mapping: a preset name (`"webex"`), JSON text, or a parsed Graph schema,
@@ -1259,13 +1490,13 @@ fn map_json_with(
 #[wasm_bindgen(js_name = loadMapping, unchecked_return_type = "MappingLoadResult")]
 pub fn load_mapping(
     #[wasm_bindgen(unchecked_param_type = "MappingInput")] input: JsValue,
-) -> Result<JsValue, JsError> {
-    match load(input)? {
-        Ok(m) => {
-            let findings: Vec<JsFinding> = lint(&m.schema).iter().map(finding).collect();
-            let findings = to_js(&findings)?;
+) -> Result<JsValue, JsValue> {
+    mapping_input(&input, "input")?;
+    match load(&input)? {
+        Ok(shared) => {
+            let findings = findings_js(&shared)?;
             ok_with(vec![
-                ("mapping", Mapping::new(m).into()),
+                ("mapping", Mapping { shared }.into()),
                 ("findings", findings),
             ])
         }
@@ -1279,9 +1510,12 @@ pub fn apply_mapping(
     #[wasm_bindgen(unchecked_param_type = "MappingInput")] mapping: JsValue,
     #[wasm_bindgen(unchecked_param_type = "JsonObject")] source: JsValue,
     #[wasm_bindgen(unchecked_param_type = "MapOptions | undefined")] options: JsValue,
-) -> Result<JsValue, JsError> {
-    match load(mapping)? {
-        Ok(m) => Mapping::new(m).apply(source, options),
+) -> Result<JsValue, JsValue> {
+    mapping_input(&mapping, "mapping")?;
+    object_or_undefined(&source, "source")?;
+    check_options(&options, MAP_OPTIONS)?;
+    match load(&mapping)? {
+        Ok(shared) => Mapping { shared }.apply(source, options),
         Err(f) => to_js(&f),
     }
 }
@@ -1292,9 +1526,12 @@ pub fn simulate(
     #[wasm_bindgen(unchecked_param_type = "MappingInput")] mapping: JsValue,
     #[wasm_bindgen(unchecked_param_type = "JsonObject")] source: JsValue,
     #[wasm_bindgen(unchecked_param_type = "SimulateOptions | undefined")] options: JsValue,
-) -> Result<JsValue, JsError> {
-    match load(mapping)? {
-        Ok(m) => Mapping::new(m).simulate(source, options),
+) -> Result<JsValue, JsValue> {
+    mapping_input(&mapping, "mapping")?;
+    object_or_undefined(&source, "source")?;
+    check_options(&options, SIMULATE_OPTIONS)?;
+    match load(&mapping)? {
+        Ok(shared) => Mapping { shared }.simulate(source, options),
         Err(f) => to_js(&f),
     }
 }
@@ -1303,11 +1540,14 @@ pub fn simulate(
 #[wasm_bindgen(js_name = mapUsersJson)]
 pub fn map_users_json(
     #[wasm_bindgen(unchecked_param_type = "MappingInput")] mapping: JsValue,
-    users: &str,
+    #[wasm_bindgen(unchecked_param_type = "string")] users: JsValue,
     #[wasm_bindgen(unchecked_param_type = "MapOptions | undefined")] options: JsValue,
-) -> Result<String, JsError> {
-    match load(mapping)? {
-        Ok(m) => map_json_with(&Mapping::new(m), users, &options),
+) -> Result<String, JsValue> {
+    mapping_input(&mapping, "mapping")?;
+    let users = string(&users, "users")?;
+    check_options(&options, MAP_OPTIONS)?;
+    match load(&mapping)? {
+        Ok(shared) => map_json_with(&Mapping { shared }, &users, &options),
         Err(f) => Ok(serde_json::to_string(&f).unwrap_or_default()),
     }
 }
@@ -1320,7 +1560,7 @@ struct PresetEntry {
 
 /// The built-in app presets, with their metadata.
 #[wasm_bindgen(unchecked_return_type = "PresetEntry[]")]
-pub fn presets() -> Result<JsValue, JsError> {
+pub fn presets() -> Result<JsValue, JsValue> {
     let list: Vec<PresetEntry> = PRESETS
         .iter()
         .map(|p| PresetEntry {

@@ -32,9 +32,24 @@ export interface Diagnostic {
   help?: string;
 }
 
-/** A failure on user input, returned as a value (never thrown). */
+/** Where a failure is, in the text it names (`start`/`end` of its first diagnostic). */
+export interface Span {
+  start: Location;
+  end: Location;
+}
+
+/**
+ * A failure on user input, returned as a value (never thrown). One shape for expressions,
+ * filters, PATCH and mappings (README "Failures").
+ */
 export interface Failure {
   ok: false;
+  /** Stable, kebab-case: a diagnostic code (`unknown-function`), a SCIM `scimType` (`no-target`), or a mapping code (`unknown-preset`). */
+  code: string;
+  message: string;
+  /** Present when the failure is located in a text: the expression, the filter, or a mapping's `expression`. */
+  location?: Span;
+  /** Everything found, errors first; `location`, `code` and `message` are the first one's. May be empty. */
   diagnostics: Diagnostic[];
 }
 
@@ -110,11 +125,9 @@ export interface ScimErrorBody {
   detail: string;
 }
 
-/** A SCIM failure: the error body, plus diagnostics when a text did not parse. */
-export interface ScimFailure {
-  ok: false;
+/** A SCIM failure: a `Failure` with the RFC 7644 §3.12 error body a server would answer with. */
+export interface ScimFailure extends Failure {
   error: ScimErrorBody;
-  diagnostics: Diagnostic[];
 }
 
 export type MatchResult = { ok: true; matches: boolean } | ScimFailure;
@@ -164,15 +177,13 @@ export interface Finding {
   diagnostic: Diagnostic;
 }
 
-export type MappingFailure = {
-  ok: false;
-  message: string;
+/** A mapping failure: a `Failure` naming the attribute mapping concerned. */
+export interface MappingFailure extends Failure {
   /** The attribute mapping concerned. */
   target?: string;
-  /** Its expression; `diagnostics` are located in it. */
+  /** Its expression; `location` and `diagnostics` are located in it. */
   expression?: string;
-  diagnostics: Diagnostic[];
-};
+}
 
 export type MappingLoadResult = { ok: true; mapping: Mapping; findings: Finding[] } | MappingFailure;
 

@@ -18,7 +18,7 @@ test("the tarball holds dist/{web,node,bundler} and nothing from the source tree
   }
   const pkg = JSON.parse(readFileSync(join(scratch(), "node_modules/scimmap/package.json"), "utf8"));
   assert.equal(pkg.name, "scimmap");
-  assert.deepEqual(pkg.files, ["dist"]);
+  assert.deepEqual(pkg.files, ["dist", "LICENSE-MIT", "LICENSE-APACHE"]);
 });
 
 test("ESM import and CJS require give the same API", () => {
