@@ -601,7 +601,10 @@ fn genesys_adopts_and_detaches_groups() {
         0,
     ));
     assert_eq!(resp.status, 501);
-    assert!(body(&resp)["detail"].as_str().unwrap().contains("create it in Genesys Cloud first"));
+    assert!(body(&resp)["detail"]
+        .as_str()
+        .unwrap()
+        .contains("create it in Genesys Cloud first"));
     assert_eq!(log["reason"], "app-cannot-create-groups");
     // An app that can create groups but prefers adoption creates it when none matches.
     let mut p2 = proxy_with(json!({"preset": "genesys", "app": {"createGroups": true}}));
