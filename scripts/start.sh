@@ -9,12 +9,14 @@
 # stand-in: scim2-server behind a gate (worker/test/harness.mjs, APP_RULES) that refuses
 # what the app's provisioning tutorial says it cannot take, so what the proxy spares the
 # app shows. Genesys Cloud's stand-in knows its user extension and holds the group
-# "Support Agents" (groups cannot be created there through SCIM).
+# "Support Agents" (groups cannot be created there through SCIM). Chatwork's also runs a
+# stand-in of its OAuth authorization server (worker/test/stand-ins/oauth-server.mjs): the
+# script gives the admin's consent through the proxy, and the gate takes only live tokens.
 #
 #   bash scripts/start.sh                  # generic preset; Ctrl-C to stop
 #   PRESET=webex bash scripts/start.sh     # another proxy preset: generic, webex, genesys, chatwork, timeclock365
 #   START_ONCE=1 bash scripts/start.sh     # one provisioning round-trip, then stop
-#   SCIM_PORT=18080 GATE_PORT=18083 WORKER_PORT=18787  # defaults
+#   SCIM_PORT=18080 GATE_PORT=18083 AS_PORT=18084 WORKER_PORT=18787  # defaults
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -32,6 +34,10 @@ case "$PRESET" in
 esac
 UP_TOKEN="up-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 IN_TOKEN="${IN_TOKEN:-in-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
+# Chatwork only: the app's OAuth client secret and the secret an admin starts a consent with.
+CLIENT_SECRET="cs-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+CONSENT_SECRET="consent-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+AS_PORT="${AS_PORT:-18084}"
 TMP="$(mktemp -d)"
 PIDS=()
 cleanup() {
@@ -67,10 +73,19 @@ done
 STAND_IN="scim2-server"
 if [ "$PRESET" != generic ]; then
   echo "== $PRESET stand-in: gate on 127.0.0.1:$GATE_PORT in front of scim2-server"
-  setsid node --input-type=module -e "
+  # Chatwork is reached by an admin's consent: its authorization server's stand-in runs in
+  # the same process, and the gate takes only its live access tokens.
+  OAUTH_JS=""
+  if [ "$PRESET" = chatwork ]; then
+    OAUTH_JS="const as = await startAuthorizationServer({ port: $AS_PORT, clientId: 'scimmap-proxy', clientSecret: process.env.OAUTH_CLIENT_SECRET });
+    gate.oauth = { chatwork: { isLive: as.isLive, upstreamToken: process.env.UP_TOKEN } };"
+  fi
+  OAUTH_CLIENT_SECRET="$CLIENT_SECRET" UP_TOKEN="$UP_TOKEN" setsid node --input-type=module -e "
     import { startGate } from './worker/test/harness.mjs';
+    import { startAuthorizationServer } from './worker/test/stand-ins/oauth-server.mjs';
     const gate = await startGate($GATE_PORT, $SCIM_PORT);
-    gate.setMode('$PRESET');" >"$TMP/gate.log" 2>&1 &
+    gate.setMode('$PRESET');
+    $OAUTH_JS" >"$TMP/gate.log" 2>&1 &
   PIDS+=("$!")
   APP_URL="http://127.0.0.1:$GATE_PORT/v2"
   STAND_IN="scim2-server behind a gate enforcing $PRESET's documented limits"
@@ -82,8 +97,13 @@ if [ "$PRESET" = genesys ]; then
 fi
 
 # Secrets through an env file (wrangler does not print them); the config is a plain var.
-printf 'INBOUND_TOKEN=%s\nUPSTREAM_TOKEN=%s\n' "$IN_TOKEN" "$UP_TOKEN" >"$TMP/.env"
-CONFIG="{\"preset\": \"$PRESET\", \"upstream\": {\"url\": \"$APP_URL\", \"auth\": {\"type\": \"bearer\", \"secret\": \"UPSTREAM_TOKEN\"}}, \"inbound\": {\"tokens\": [\"INBOUND_TOKEN\"]}}"
+printf 'INBOUND_TOKEN=%s\nUPSTREAM_TOKEN=%s\nCHATWORK_CLIENT_SECRET=%s\nCHATWORK_CONSENT=%s\n' \
+  "$IN_TOKEN" "$UP_TOKEN" "$CLIENT_SECRET" "$CONSENT_SECRET" >"$TMP/.env"
+AUTH="{\"type\": \"bearer\", \"secret\": \"UPSTREAM_TOKEN\"}"
+if [ "$PRESET" = chatwork ]; then
+  AUTH="{\"type\": \"authorizationCode\", \"authorizeUrl\": \"http://127.0.0.1:$AS_PORT/authorize\", \"tokenUrl\": \"http://127.0.0.1:$AS_PORT/token\", \"clientId\": \"scimmap-proxy\", \"clientSecret\": \"CHATWORK_CLIENT_SECRET\", \"consentSecret\": \"CHATWORK_CONSENT\", \"scope\": \"users.all:read_write\"}"
+fi
+CONFIG="{\"preset\": \"$PRESET\", \"upstream\": {\"url\": \"$APP_URL\", \"auth\": $AUTH}, \"inbound\": {\"tokens\": [\"INBOUND_TOKEN\"]}}"
 echo "== worker (preset $PRESET) in workerd on 127.0.0.1:$WORKER_PORT"
 setsid worker/node_modules/.bin/wrangler dev -c wrangler.local.toml --ip 127.0.0.1 --port "$WORKER_PORT" \
   --inspector-port "$((WORKER_PORT + 1))" --env-file "$TMP/.env" --var "SCIMMAP_CONFIG:$CONFIG" \
@@ -93,11 +113,24 @@ PIDS+=("$WORKER_PID")
 
 URL="http://127.0.0.1:$WORKER_PORT/scim/v2"
 for _ in $(seq 1 240); do
-  code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/Users" -H "Authorization: Bearer $IN_TOKEN" || true)
-  [ "$code" = 200 ] && break
+  code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$WORKER_PORT/health" || true)
+  # 503 is an app that waits for an admin's consent: the proxy itself is up.
+  [ "$code" = 200 ] || [ "$code" = 503 ] && break
   sleep 0.5
 done
-[ "$code" = 200 ] || { echo "the proxy did not come up (last status $code)"; tail -30 "$TMP/worker.log" "$TMP/upstream.log"; exit 1; }
+[ "$code" = 200 ] || [ "$code" = 503 ] || { echo "the proxy did not come up (last status $code)"; tail -30 "$TMP/worker.log" "$TMP/upstream.log"; exit 1; }
+
+if [ "$PRESET" = chatwork ]; then
+  # The admin's consent, as a browser does it: the proxy's start (with the consent secret)
+  # → the authorization server's authorize page (the stand-in approves at once) → the
+  # proxy's callback, which exchanges the code and keeps the grant.
+  echo "== consent: an admin authorizes the proxy at Chatwork's (stand-in) authorization server"
+  authorize=$(curl -s -o /dev/null -w '%{redirect_url}' "http://127.0.0.1:$WORKER_PORT/oauth/start" -H "Authorization: Bearer $CONSENT_SECRET")
+  callback=$(curl -s -o /dev/null -w '%{redirect_url}' "$authorize")
+  page=$(curl -s "$callback")
+  echo "   $page"
+  echo "$page" | grep -q 'Consent recorded' || { echo "the consent failed"; tail -30 "$TMP/worker.log"; exit 1; }
+fi
 
 BODY='{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],"externalId":"0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef","userName":"Test_User_00aa00aa@contoso.com","active":true,"emails":[{"primary":true,"type":"work","value":"Test_User_00aa00aa@contoso.com"}],"meta":{"resourceType":"User"},"name":{"formatted":"Ada Lovelace","familyName":"Lovelace","givenName":"Ada"},"roles":[]}'
 cat <<MSG
@@ -116,9 +149,12 @@ Add -H 'X-Scimmap-Dry-Run: 1' to see what the app would receive without sending 
 MSG
 case "$PRESET" in
   chatwork) cat <<MSG
-Chatwork: in Entra its gallery app connects with Authorize (an admin consents, OAuth 2.0
-authorization code); the proxy does not host that consent yet, so this stand-in takes a
-bearer token like the others. Users only: /Groups answers 501 with the reason.
+Chatwork: its gallery app connects with Authorize (an admin consents, OAuth 2.0 authorization
+code). The proxy hosts that consent: an admin holding the consent secret opens
+  curl -i http://127.0.0.1:$WORKER_PORT/oauth/start -H 'Authorization: Bearer $CONSENT_SECRET'
+and follows its Location (done above against the stand-in authorization server on
+127.0.0.1:$AS_PORT, which approves at once); the proxy keeps and refreshes the grant.
+Users only: /Groups answers 501 with the reason.
 MSG
   ;;
   timeclock365) cat <<MSG

@@ -16,8 +16,9 @@
 // none may happen, since the proxy must never send what the app cannot take, and must
 // answer Entra itself (501/400 with the reason) where Entra asks for it.
 //
-// Chatwork authenticates through the tenant's bearer token here: its OAuth authorization
-// code consent (issue 17 item 1) is not in the proxy yet.
+// Chatwork is reached by an admin's consent (OAuth authorization code with PKCE, issue 17
+// item 1): a local authorization server stands in for Chatwork's, the consent is given
+// through the proxy before the tests, and the gate takes only its live access tokens.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
@@ -26,11 +27,14 @@ import { randomUUID } from 'node:crypto';
 import {
   ROOT, q, USER_URN, ENTERPRISE_URN, ERROR_URN, startAppServer, startGate, tempDir, writeEnvFile,
   seedTenants, startWorker, stopAll, waitFor, client,
+  consent,
 } from './harness.mjs';
+import { startAuthorizationServer } from './stand-ins/oauth-server.mjs';
 
 const UP_PORT = Number(process.env.APPS_UP_PORT ?? 18121);
 const GATE_PORT = Number(process.env.APPS_GATE_PORT ?? 18122);
 const WORKER_PORT = Number(process.env.APPS_WORKER_PORT ?? 18123); // inspector on +1
+const AS_PORT = Number(process.env.APPS_AS_PORT ?? 18125); // Chatwork's authorization server
 const ORIGIN = `http://127.0.0.1:${WORKER_PORT}`;
 const APPS = ['webex', 'genesys', 'chatwork', 'timeclock365'];
 const NAMES = { webex: 'Cisco Webex', genesys: 'Genesys Cloud', chatwork: 'Chatwork', timeclock365: 'TimeClock 365' };
@@ -40,6 +44,13 @@ const TOKENS = { UPSTREAM_TOKEN: `up-${randomUUID()}`, INBOUND_TOKEN: `in-${rand
 for (const a of APPS) TOKENS[`${a.toUpperCase()}_TOKEN`] = `${a}-${randomUUID()}`;
 const upstreamOf = (app) => ({ url: `http://127.0.0.1:${GATE_PORT}/${app}/v2`, auth: { type: 'bearer', secret: 'UPSTREAM_TOKEN' }, timeoutMs: 10000 });
 const TENANTS = Object.fromEntries(APPS.map((a) => [a, { preset: a, upstream: upstreamOf(a), inbound: { tokens: [`${a.toUpperCase()}_TOKEN`] } }]));
+TOKENS.CHATWORK_CLIENT_SECRET = `cs-${randomUUID()}`;
+TOKENS.CHATWORK_CONSENT = `consent-${randomUUID()}`;
+TENANTS.chatwork.upstream.auth = {
+  type: 'authorizationCode', authorizeUrl: `http://127.0.0.1:${AS_PORT}/authorize`, tokenUrl: `http://127.0.0.1:${AS_PORT}/token`,
+  clientId: 'scimmap-proxy', clientSecret: 'CHATWORK_CLIENT_SECRET', consentSecret: 'CHATWORK_CONSENT', scope: 'users.all:read_write',
+};
+let as;
 
 const seen = []; // every proxy answer, for the token check
 let gate;
@@ -48,8 +59,10 @@ const appOf = (app) => client(`http://127.0.0.1:${UP_PORT}/${app}/v2`, TOKENS.UP
 
 before(async () => {
   startAppServer(UP_PORT, TOKENS.UPSTREAM_TOKEN, APPS);
+  as = await startAuthorizationServer({ port: AS_PORT, clientId: 'scimmap-proxy', clientSecret: TOKENS.CHATWORK_CLIENT_SECRET });
   gate = await startGate(GATE_PORT, UP_PORT);
   gate.setMode('apps');
+  gate.oauth = { chatwork: { isLive: as.isLive, upstreamToken: TOKENS.UPSTREAM_TOKEN } };
   const dir = tempDir('apps');
   const envFile = writeEnvFile(dir, TOKENS);
   const persist = join(dir, 'state');
@@ -57,11 +70,14 @@ before(async () => {
   startWorker({ port: WORKER_PORT, envFile, persist, config: { preset: 'generic', upstream: upstreamOf('webex'), inbound: { tokens: ['INBOUND_TOKEN'] } } });
   for (const a of APPS) await waitFor(`http://127.0.0.1:${UP_PORT}/${a}/v2/ServiceProviderConfig`, { Authorization: `Bearer ${TOKENS.UPSTREAM_TOKEN}` });
   await waitFor(`${ORIGIN}/scim/v2/ServiceProviderConfig`);
+  const given = await consent(ORIGIN, 'chatwork', TOKENS.CHATWORK_CONSENT);
+  assert.equal(given.status, 200, `Chatwork's consent: ${given.text}`);
 });
 
 after(async () => {
   stopAll();
   await gate?.close();
+  await as?.close();
 });
 
 // ---- the golden cases -------------------------------------------------------------
@@ -376,7 +392,7 @@ test('genesys: users end to end; the pre-existing group matched, members added a
   assert.ok(compared.has('genesys.externalIds') && compared.has('roles') && compared.has('members'));
 });
 
-test('chatwork (bearer token until the OAuth consent exists): users end to end; every /Groups request answered 501 without reaching the app', async () => {
+test('chatwork (reached by an admin\'s OAuth consent): users end to end; every /Groups request answered 501 without reaching the app', async () => {
   const compared = await endToEnd('chatwork', { groups: groupsRefused });
   assert.ok(compared.has('enterprise.organization') && compared.has('title'));
 });

@@ -12,13 +12,13 @@
 // would, and swaps in scim2-server's own token.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import {
-  USER_URN, startScim2Server, tempDir, writeEnvFile, seedTenants, startWorker, stopAll,
-  waitFor, client, sleep,
+  USER_URN, startScim2Server, startGate, tempDir, writeEnvFile, seedTenants, startWorker, stopAll,
+  waitFor, client, sleep, consent,
 } from './harness.mjs';
+import { startAuthorizationServer } from './stand-ins/oauth-server.mjs';
 
 const UP_PORT = Number(process.env.CONSENT_UP_PORT ?? 18131);
 const GATE_PORT = Number(process.env.CONSENT_GATE_PORT ?? 18132);
@@ -40,107 +40,8 @@ const TOKENS = {
   CHATWORK_CONSENT: `consent-${randomUUID()}`,
 };
 const CLIENT_ID = 'scimmap-proxy';
-
-// ---- the authorization server --------------------------------------------------------
-
-const as = {
-  codes: new Map(), // code → { challenge, redirectUri }
-  access: new Map(), // access token → expiry (ms)
-  refresh: null, // the one live refresh token
-  retired: [], // refresh tokens rotated away
-  log: [], // { grant, ok, error }
-};
-const b64url = (buf) => buf.toString('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-const form = (text) => Object.fromEntries(new URLSearchParams(text));
-
-function issue(res) {
-  const access = `at-${randomUUID()}`;
-  const refresh = `rt-${randomUUID()}`;
-  if (as.refresh) as.retired.push(as.refresh);
-  as.refresh = refresh;
-  as.access.set(access, Date.now() + ACCESS_TTL_S * 1000);
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
-  res.end(JSON.stringify({ access_token: access, token_type: 'Bearer', expires_in: ACCESS_TTL_S, refresh_token: refresh }));
-}
-
-function refuse(res, error, grant) {
-  as.log.push({ grant, ok: false, error });
-  res.writeHead(400, { 'Content-Type': 'application/json' });
-  res.end(JSON.stringify({ error }));
-}
-
-function tokenEndpoint(req, res, body) {
-  const [scheme, cred] = (req.headers.authorization ?? '').split(' ');
-  const [id, secret] = Buffer.from(cred ?? '', 'base64').toString().split(':').map(decodeURIComponent);
-  const f = form(body);
-  if (scheme !== 'Basic' || id !== CLIENT_ID || secret !== TOKENS.CHATWORK_CLIENT_SECRET) return refuse(res, 'invalid_client', f.grant_type);
-  if (f.grant_type === 'authorization_code') {
-    const c = as.codes.get(f.code);
-    as.codes.delete(f.code); // a code is good once (RFC 6749 §4.1.2)
-    if (!c || c.redirectUri !== f.redirect_uri) return refuse(res, 'invalid_grant', f.grant_type);
-    if (b64url(createHash('sha256').update(f.code_verifier ?? '').digest()) !== c.challenge) return refuse(res, 'invalid_grant', 'pkce');
-    as.log.push({ grant: f.grant_type, ok: true });
-    return issue(res);
-  }
-  if (f.grant_type === 'refresh_token') {
-    if (f.refresh_token !== as.refresh) return refuse(res, 'invalid_grant', f.grant_type);
-    as.log.push({ grant: f.grant_type, ok: true });
-    return issue(res);
-  }
-  return refuse(res, 'unsupported_grant_type', f.grant_type);
-}
-
-function startAuthorizationServer() {
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => { body += c; });
-    req.on('end', () => {
-      const url = new URL(req.url, AS);
-      if (req.method === 'GET' && url.pathname === '/authorize') {
-        // The admin signs in and consents; the app sends the browser back with a code.
-        const p = url.searchParams;
-        if (p.get('client_id') !== CLIENT_ID || p.get('response_type') !== 'code' || p.get('code_challenge_method') !== 'S256') {
-          res.writeHead(400); res.end('bad authorization request'); return;
-        }
-        const code = `code-${randomUUID()}`;
-        as.codes.set(code, { challenge: p.get('code_challenge'), redirectUri: p.get('redirect_uri') });
-        const back = new URL(p.get('redirect_uri'));
-        back.searchParams.set('code', code);
-        back.searchParams.set('state', p.get('state'));
-        res.writeHead(302, { Location: back.toString() }); res.end(); return;
-      }
-      if (req.method === 'POST' && url.pathname === '/token') { tokenEndpoint(req, res, body); return; }
-      res.writeHead(404); res.end();
-    });
-  });
-  return new Promise((r) => server.listen(AS_PORT, '127.0.0.1', () => r(server)));
-}
-
-// ---- the app: scim2-server behind a gate that takes only live access tokens ------------
-
-const seenTokens = [];
-function startAppGate() {
-  const server = http.createServer((req, res) => {
-    const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
-    seenTokens.push(token);
-    const exp = as.access.get(token);
-    if (!exp || exp < Date.now()) {
-      req.resume();
-      res.writeHead(401, { 'Content-Type': 'application/scim+json' });
-      res.end(JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '401', detail: 'invalid token' }));
-      return;
-    }
-    const headers = { ...req.headers, authorization: `Bearer ${TOKENS.UPSTREAM_TOKEN}` };
-    const u = http.request({ host: '127.0.0.1', port: UP_PORT, method: req.method, path: req.url, headers }, (ur) => {
-      res.writeHead(ur.statusCode, ur.headers);
-      ur.pipe(res);
-    });
-    u.on('error', () => req.socket.destroy());
-    req.pipe(u);
-  });
-  server.keepAliveTimeout = 120_000;
-  return new Promise((r) => server.listen(GATE_PORT, '127.0.0.1', () => r(server)));
-}
+let as;
+let gate;
 
 const CHATWORK = {
   preset: 'chatwork',
@@ -154,14 +55,16 @@ const CHATWORK = {
 };
 
 const seen = [];
-let servers = [];
 let worker;
 const chatwork = client(BASE, TOKENS.CHATWORK_TOKEN, seen);
 const up = client(UP, TOKENS.UPSTREAM_TOKEN);
 
 before(async () => {
   startScim2Server(UP_PORT, TOKENS.UPSTREAM_TOKEN);
-  servers = [await startAuthorizationServer(), await startAppGate()];
+  as = await startAuthorizationServer({ port: AS_PORT, clientId: CLIENT_ID, clientSecret: TOKENS.CHATWORK_CLIENT_SECRET, accessTtlS: ACCESS_TTL_S });
+  gate = await startGate(GATE_PORT, UP_PORT);
+  gate.setMode('chatwork');
+  gate.oauth = { chatwork: { isLive: as.isLive, upstreamToken: TOKENS.UPSTREAM_TOKEN } };
   const dir = tempDir('consent');
   const envFile = writeEnvFile(dir, TOKENS);
   const persist = join(dir, 'state');
@@ -174,19 +77,20 @@ before(async () => {
 
 after(async () => {
   stopAll();
-  for (const s of servers) await new Promise((r) => { s.close(() => r()); s.closeAllConnections?.(); });
+  await gate?.close();
+  await as?.close();
 });
 
 const createUser = (tag) => chatwork('POST', '/Users', { schemas: [USER_URN], userName: `${tag}-${randomUUID()}@example.com`, externalId: randomUUID() });
 
 test('issue 17 item 1: before consent the app is not called: 502 naming the consent start, /health 503', async () => {
-  const before = seenTokens.length;
+  const before = gate.requests.length;
   const r = await createUser('early');
   assert.equal(r.status, 502, r.text);
   assert.match(r.json.detail, /consent/);
   assert.ok(r.json.detail.includes(`${ORIGIN}/t/chatwork/oauth/start`), r.json.detail);
   assert.ok(r.headers.get('retry-after'));
-  assert.equal(seenTokens.length, before, 'the app was called without a grant');
+  assert.equal(gate.requests.length, before, 'the app was called without a grant');
   const h = await fetch(`${ORIGIN}/t/chatwork/health`);
   assert.equal(h.status, 503);
   assert.deepEqual(await h.json(), { status: 'consent-needed' });
@@ -214,13 +118,9 @@ test('issue 17 item 1: the consent round-trip, then two refreshes with rotation,
 
   // The admin's browser: the app's authorize page → back to the proxy's callback. (The
   // forged callback above took the consent in progress, so start again.)
-  const again = await fetch(`${ORIGIN}/t/chatwork/oauth/start`, { redirect: 'manual', headers: { Authorization: `Bearer ${TOKENS.CHATWORK_CONSENT}` } });
-  const back = await fetch(again.headers.get('location'), { redirect: 'manual' });
-  assert.equal(back.status, 302);
-  const callback = await fetch(back.headers.get('location'));
-  const page = await callback.text();
-  assert.equal(callback.status, 200, page);
-  assert.match(page, /Consent recorded/);
+  const done = await consent(ORIGIN, 'chatwork', TOKENS.CHATWORK_CONSENT);
+  assert.equal(done.status, 200, done.text);
+  assert.match(done.text, /Consent recorded/);
   assert.deepEqual(as.log.map((l) => `${l.grant}:${l.ok}`), ['authorization_code:true'], 'one code exchange, PKCE verified');
   console.log('# consent callback → code exchanged with PKCE (S256) → grant stored in the GrantStore Durable Object');
 
@@ -250,8 +150,8 @@ test('issue 17 item 1: the consent round-trip, then two refreshes with rotation,
   const reuse = await fetch(`${AS}/token`, { method: 'POST', body: `grant_type=refresh_token&refresh_token=${as.retired[0]}`,
     headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${Buffer.from(`${CLIENT_ID}:${TOKENS.CHATWORK_CLIENT_SECRET}`).toString('base64')}` } });
   assert.equal(reuse.status, 400);
-  // Every call that reached the app carried a token the server had issued and not expired.
-  assert.ok(seenTokens.every((t) => as.access.has(t)), 'a call reached the app with a token the server never issued');
+  // Every call that reached the app carried a live token the server had issued.
+  assert.deepEqual(gate.refusals, [], 'a call reached the app without a live access token');
 });
 
 test('issue 17 item 1: no token of any kind reaches a response or the log', async () => {

@@ -184,6 +184,8 @@ function sendJson(res, status, headers, body) {
  *   documents it (`APP_RULES`): what it cannot take is refused the way the app would, and
  *   recorded in `gate.refusals`; the rest is forwarded. `apps`: each of them by the first
  *   path segment (scim2-server with `--tenant chatwork` … serves `/chatwork/v2`).
+ *   `gate.oauth[app] = { isLive(token), upstreamToken }` makes an app take only live
+ *   access tokens from its authorization server (stand-ins/oauth-server.mjs).
  * `gate.requests` records every request received (`method`, `path`, `ifMatch`, `mode`, and
  * `at`, its arrival in ms since the epoch).
  */
@@ -330,6 +332,19 @@ function addAppModes(gate, modes, upstreamPort) {
       const data = Buffer.concat(chunks);
       let body = null;
       try { body = data.length ? JSON.parse(data.toString('utf8')) : null; } catch { /* not JSON */ }
+      // An app reached by consent (`gate.oauth[app]`): only a live access token from its
+      // authorization server gets through, and scim2-server gets its own token.
+      const oauth = gate.oauth?.[app];
+      let headers = req.headers;
+      if (oauth) {
+        const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+        if (!oauth.isLive(token)) {
+          gate.refusals.push({ app, method: req.method, path: req.url, status: 401, detail: 'no live access token' });
+          sendJson(res, 401, {}, scimError(401, 'invalid access token'));
+          return;
+        }
+        headers = { ...req.headers, authorization: `Bearer ${oauth.upstreamToken}` };
+      }
       const refused = rule ? rule(req.method, req.url, body) : null;
       if (refused) {
         const [status, detail] = refused;
@@ -337,7 +352,7 @@ function addAppModes(gate, modes, upstreamPort) {
         sendJson(res, status, {}, scimError(status, detail));
         return;
       }
-      const u = http.request({ host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers }, (ur) => {
+      const u = http.request({ host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers }, (ur) => {
         res.writeHead(ur.statusCode, ur.headers);
         ur.pipe(res);
       });
@@ -350,6 +365,20 @@ function addAppModes(gate, modes, upstreamPort) {
     const app = req.url.split('/')[1];
     enforce(app, Object.hasOwn(APP_RULES, app) ? APP_RULES[app] : null)(req, res);
   };
+}
+
+/**
+ * An admin's consent through the proxy, as a browser would do it: the start (with the
+ * tenant's consent secret) → the app's authorize endpoint → the proxy's callback.
+ * Returns the callback's status and page, and the authorize URL the proxy sent to.
+ */
+export async function consent(origin, tenant, consentSecret) {
+  const start = await fetch(`${origin}/t/${tenant}/oauth/start`, { redirect: 'manual', headers: { Authorization: `Bearer ${consentSecret}` } });
+  if (start.status !== 302) return { status: start.status, text: await start.text(), authorizeUrl: null };
+  const authorizeUrl = start.headers.get('location');
+  const back = await fetch(authorizeUrl, { redirect: 'manual' });
+  const callback = await fetch(back.headers.get('location'));
+  return { status: callback.status, text: await callback.text(), authorizeUrl };
 }
 
 // ---- requests ------------------------------------------------------------------
