@@ -10,7 +10,7 @@ use libfuzzer_sys::fuzz_target;
 use scimmap::proxy::{Config, FetchOutcome, Proxy, Request, Response, Step};
 use serde_json::json;
 
-const PROFILES: &[&str] = &["generic", "webex", "genesys"];
+const PROFILES: &[&str] = &["generic", "webex", "genesys", "chatwork", "timeclock365"];
 const STATUSES: &[u16] = &[200, 201, 204, 400, 404, 409, 412, 500];
 
 fn split<'a>(data: &'a [u8], sep: &[u8]) -> (&'a [u8], &'a [u8]) {
