@@ -160,7 +160,11 @@ async fn call(
 /// Hands the tenant's current grant (refreshed when needed) to its pipeline, when the app
 /// is reached by consent. Without a grant the pipeline answers "consent needed".
 pub async fn hand_in(env: &Env, key: &str) {
-    if with_proxy(key, |p| p.authorization_code().is_some()) != Some(true) {
+    let needed = with_proxy(key, |p| {
+        p.authorization_code().is_some() && !p.grant_fresh(now_ms())
+    });
+    if needed != Some(true) {
+        // No consent-based auth, or this isolate's access token is good for a while yet.
         return;
     }
     let path = format!("/grant?tenant={}", urlencode(key));

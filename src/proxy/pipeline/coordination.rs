@@ -62,6 +62,12 @@ impl Proxy {
         self.token = grant.map(|g| (g.access_token.clone(), g.access_expires_ms));
     }
 
+    /// Whether the grant this isolate holds is good beyond its refresh margin at `now_ms`:
+    /// then the runtime need not ask its store for the current one.
+    pub fn grant_fresh(&self, now_ms: u64) -> bool {
+        self.has_grant(now_ms.saturating_add(crate::proxy::oauth::REFRESH_MARGIN_MS))
+    }
+
     /// Whether a grant handed in with [`Proxy::use_grant`] is good at `now_ms`.
     pub(super) fn has_grant(&self, now_ms: u64) -> bool {
         self.token.as_ref().is_some_and(|(_, exp)| *exp > now_ms)
