@@ -29,6 +29,7 @@ test("the tarball lists exactly the shipped files", () => {
     "dist/node/scimmap.d.ts",
     "dist/node/scimmap.js",
     "dist/node/scimmap.mjs",
+    "dist/web/browser.js",
     "dist/web/scimmap.d.ts",
     "dist/web/scimmap.js",
     "dist/web/scimmap_bg.js",
