@@ -61,6 +61,13 @@ await init({ module_or_path: new URL("./scimmap_bg.wasm", import.meta.url) });
 export * from "./scimmap.js";
 JS
 
+# `import wasm from "scimmap/scimmap_bg.wasm"` (Workers, where the host compiles it).
+cat > "$DIST/web/scimmap_bg.wasm.d.ts" <<'TS'
+/** The compiled module, as a Worker imports a `.wasm` file: pass it to `initSync({ module })`. */
+declare const module: WebAssembly.Module;
+export default module;
+TS
+
 # Node: CommonJS inside an ESM ("type": "module") package; it reads the shared .wasm.
 cp "$GLUE/nodejs/scimmap.js" "$GLUE/nodejs/scimmap.d.ts" "$DIST/node/"
 rewrite "$DIST/node/scimmap.js" '`${__dirname}/scimmap_bg.wasm`' '`${__dirname}/../web/scimmap_bg.wasm`'

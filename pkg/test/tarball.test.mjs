@@ -34,6 +34,7 @@ test("the tarball lists exactly the shipped files", () => {
     "dist/web/scimmap.js",
     "dist/web/scimmap_bg.js",
     "dist/web/scimmap_bg.wasm",
+    "dist/web/scimmap_bg.wasm.d.ts",
     "package.json",
   ]);
 });
