@@ -49,6 +49,25 @@ cp "$GLUE/bundler/scimmap.js" "$GLUE/bundler/scimmap.d.ts" "$DIST/bundler/"
 rewrite "$DIST/bundler/scimmap.js" '"./scimmap_bg.wasm"' '"../web/scimmap_bg.wasm"'
 rewrite "$DIST/bundler/scimmap.js" '"./scimmap_bg.js"' '"../web/scimmap_bg.js"'
 
+# Browser (the `browser` condition, what bundlers resolve `import "scimmap"` to): the web
+# glue, initialised by top-level await from `new URL("./scimmap_bg.wasm", import.meta.url)`,
+# the pattern Vite and webpack 5 emit as an asset with no plugin and no configuration, and
+# that esbuild keeps as is (the .wasm is then copied next to the bundle). No bundler needs
+# WebAssembly ESM integration for it, unlike dist/bundler (still `scimmap/bundler`).
+cat > "$DIST/web/browser.js" <<'JS'
+/* @ts-self-types="../bundler/scimmap.d.ts" */
+import init from "./scimmap.js";
+await init({ module_or_path: new URL("./scimmap_bg.wasm", import.meta.url) });
+export * from "./scimmap.js";
+JS
+
+# `import wasm from "scimmap/scimmap_bg.wasm"` (Workers, where the host compiles it).
+cat > "$DIST/web/scimmap_bg.wasm.d.ts" <<'TS'
+/** The compiled module, as a Worker imports a `.wasm` file: pass it to `initSync({ module })`. */
+declare const module: WebAssembly.Module;
+export default module;
+TS
+
 # Node: CommonJS inside an ESM ("type": "module") package; it reads the shared .wasm.
 cp "$GLUE/nodejs/scimmap.js" "$GLUE/nodejs/scimmap.d.ts" "$DIST/node/"
 rewrite "$DIST/node/scimmap.js" '`${__dirname}/scimmap_bg.wasm`' '`${__dirname}/../web/scimmap_bg.wasm`'

@@ -108,7 +108,7 @@ ENV
 # ---- project npm dependencies (lockfile-exact) -------------------------------------
 # `npm install`, not `npm ci`: the registry lacks some optional platform packages that
 # npm leaves out of the lock, and `npm ci` then calls the lock out of sync.
-for d in worker pkg playground bench/node; do
+for d in worker pkg pkg/test/bundlers playground bench/node; do
   if [ -f "$ROOT/$d/package.json" ] && { [ ! -d "$ROOT/$d/node_modules" ] || [ "$ROOT/$d/package-lock.json" -nt "$ROOT/$d/node_modules" ]; }; then
     step "npm install in $d"
     (cd "$ROOT/$d" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund >/dev/null && touch node_modules)

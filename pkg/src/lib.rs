@@ -436,7 +436,7 @@ impl Expression {
     #[wasm_bindgen(unchecked_return_type = "EvalResult")]
     pub fn evaluate(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "JsonObject")] input: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "InputObject")] input: JsValue,
         #[wasm_bindgen(unchecked_param_type = "EvalOptions | undefined")] options: JsValue,
     ) -> Result<JsValue, JsValue> {
         object_or_undefined(&input, "input")?;
@@ -500,7 +500,7 @@ pub fn check_expression(
 #[wasm_bindgen(unchecked_return_type = "EvalResult")]
 pub fn evaluate(
     #[wasm_bindgen(unchecked_param_type = "string")] source: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "JsonObject")] input: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "InputObject")] input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "EvalOptions | undefined")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
     let source = &string(&source, "source")?;
@@ -794,7 +794,7 @@ impl Filter {
     #[wasm_bindgen(unchecked_return_type = "MatchResult")]
     pub fn matches(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "JsonObject")] resource: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "InputObject")] resource: JsValue,
     ) -> Result<JsValue, JsValue> {
         object_or_undefined(&resource, "resource")?;
         let resource = json_arg(&resource, "resource")?;
@@ -847,7 +847,7 @@ pub fn parse_filter(
 #[wasm_bindgen(js_name = matchFilter, unchecked_return_type = "MatchResult")]
 pub fn match_filter(
     #[wasm_bindgen(unchecked_param_type = "string")] filter: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "JsonObject")] resource: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "InputObject")] resource: JsValue,
     #[wasm_bindgen(unchecked_param_type = "FilterOptions | undefined")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
     let filter = &string(&filter, "filter")?;
@@ -1012,7 +1012,7 @@ fn patch_result(resource: &Json, body: &Json, compat: &Compat) -> Json {
 /// Entra ID sends.
 #[wasm_bindgen(js_name = applyPatch, unchecked_return_type = "PatchResult")]
 pub fn apply_patch(
-    #[wasm_bindgen(unchecked_param_type = "JsonObject")] resource: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "InputObject")] resource: JsValue,
     #[wasm_bindgen(unchecked_param_type = "PatchOpBody")] body: JsValue,
     #[wasm_bindgen(unchecked_param_type = "PatchOptions | undefined")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
@@ -1048,8 +1048,8 @@ struct DiffOptions {
 /// The PatchOp body that turns `old` into `new` (`shape: "entra"` for Entra's op names).
 #[wasm_bindgen(unchecked_return_type = "PatchOpBody")]
 pub fn diff(
-    #[wasm_bindgen(unchecked_param_type = "JsonObject")] old: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "JsonObject")] new: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "InputObject")] old: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "InputObject")] new: JsValue,
     #[wasm_bindgen(unchecked_param_type = "DiffOptions | undefined")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
     object(&old, "old")?;
@@ -1419,7 +1419,7 @@ impl Mapping {
     #[wasm_bindgen(unchecked_return_type = "ApplyResult")]
     pub fn apply(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "JsonObject")] source: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "InputObject")] source: JsValue,
         #[wasm_bindgen(unchecked_param_type = "MapOptions | undefined")] options: JsValue,
     ) -> Result<JsValue, JsValue> {
         object_or_undefined(&source, "source")?;
@@ -1435,7 +1435,7 @@ impl Mapping {
     #[wasm_bindgen(unchecked_return_type = "SimulateResult")]
     pub fn simulate(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "JsonObject")] source: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "InputObject")] source: JsValue,
         #[wasm_bindgen(unchecked_param_type = "SimulateOptions | undefined")] options: JsValue,
     ) -> Result<JsValue, JsValue> {
         object_or_undefined(&source, "source")?;
@@ -1508,7 +1508,7 @@ pub fn load_mapping(
 #[wasm_bindgen(js_name = applyMapping, unchecked_return_type = "ApplyResult")]
 pub fn apply_mapping(
     #[wasm_bindgen(unchecked_param_type = "MappingInput")] mapping: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "JsonObject")] source: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "InputObject")] source: JsValue,
     #[wasm_bindgen(unchecked_param_type = "MapOptions | undefined")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
     mapping_input(&mapping, "mapping")?;
@@ -1524,7 +1524,7 @@ pub fn apply_mapping(
 #[wasm_bindgen(unchecked_return_type = "SimulateResult")]
 pub fn simulate(
     #[wasm_bindgen(unchecked_param_type = "MappingInput")] mapping: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "JsonObject")] source: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "InputObject")] source: JsValue,
     #[wasm_bindgen(unchecked_param_type = "SimulateOptions | undefined")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
     mapping_input(&mapping, "mapping")?;

@@ -1,7 +1,21 @@
+// \`Symbol.dispose\` (for \`using\`) is in TypeScript's lib only from ESNext (esnext.disposable);
+// declared here too so the classes' \`[Symbol.dispose]()\` type-checks with ES2020/ES2022 libs
+// and no \`skipLibCheck\`. The declarations merge with the lib's where it has one.
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
+
 /** Any JSON value. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 /** A JSON object (a source user, a SCIM resource, a Graph schema). */
 export type JsonObject = { [key: string]: JsonValue };
+/**
+ * An object passed in (a source user, a SCIM resource): anything `JSON.stringify` writes as
+ * an object, so an interface-typed value or a `Date` member is accepted as it is.
+ */
+export type InputObject = object;
 
 /** A position in a text. */
 export interface Location {
@@ -150,7 +164,7 @@ export interface DiffOptions {
 }
 
 /** A preset name (`"webex"`), JSON text, or a Graph schema, compact form or preset file. */
-export type MappingInput = string | JsonObject;
+export type MappingInput = string | InputObject;
 
 /** Preset metadata. */
 export interface PresetInfo {
@@ -215,7 +229,7 @@ export interface MapOptions extends EvalOptions {
 export interface SimulateOptions extends EvalOptions {
   object?: string;
   /** The app's current resource (it was matched); absent: no match, so a create. */
-  current?: JsonObject;
+  current?: InputObject;
   /** The tenant URL carries `aadOptscim062020`. */
   aadOptScim062020?: boolean;
   /** The object was hard-deleted in Entra. */
@@ -254,4 +268,5 @@ export interface Report {
   steps: Step[];
 }
 
-export type SimulateResult = { ok: true; report: Report } | MappingFailure;
+/** `report` is `undefined` on a failure, so `const { report } = simulate(…)` type-checks. */
+export type SimulateResult = { ok: true; report: Report } | (MappingFailure & { report?: undefined });

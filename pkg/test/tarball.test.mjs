@@ -29,10 +29,12 @@ test("the tarball lists exactly the shipped files", () => {
     "dist/node/scimmap.d.ts",
     "dist/node/scimmap.js",
     "dist/node/scimmap.mjs",
+    "dist/web/browser.js",
     "dist/web/scimmap.d.ts",
     "dist/web/scimmap.js",
     "dist/web/scimmap_bg.js",
     "dist/web/scimmap_bg.wasm",
+    "dist/web/scimmap_bg.wasm.d.ts",
     "package.json",
   ]);
 });
