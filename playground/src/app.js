@@ -1,5 +1,5 @@
 import { Engine } from "./engine.js";
-import { CodeCell, showTooltip, hideTooltip, diagnosticHtml } from "./editor.js";
+import { CodeCell, hideTooltip, hideStaleTooltip } from "./editor.js";
 import { encodeState, decodeState } from "./share.js";
 
 const $ = (id) => document.getElementById(id);
@@ -30,6 +30,23 @@ const SAMPLE_USER = {
   accountEnabled: true,
 };
 
+const SAMPLE_GROUP = {
+  displayName: "Engineering",
+  mailNickname: "engineering",
+  mail: "engineering@contoso.com",
+  description: "Everyone in Engineering",
+  objectId: "6c1e2f4a-8b3d-4e5f-9a70-1b2c3d4e5f60",
+  securityEnabled: true,
+  mailEnabled: true,
+};
+
+/** The sample source for an object type: a user, a group, or an empty object. */
+function sampleFor(object) {
+  const o = (object ?? "").toLowerCase();
+  const sample = o === "user" ? SAMPLE_USER : o === "group" ? SAMPLE_GROUP : {};
+  return JSON.stringify(sample, null, 2);
+}
+
 const PRESET_ORDER = ["webex", "chatwork", "timeclock365", "genesys", "generic"];
 
 const state = {
@@ -41,6 +58,10 @@ const state = {
   currentText: "",
   exists: false,
   aad: false,
+  // Source texts of the objects not on screen, so switching User/Group/User keeps edits.
+  sources: {},
+  // "Already in the app" was ticked while the mapping could not derive the app's copy.
+  currentPending: false,
 };
 
 let functions = [];
@@ -138,7 +159,8 @@ function renderRows(rows) {
     const del = document.createElement("button");
     del.className = "icon-button";
     del.type = "button";
-    del.title = `Remove ${row.target}`;
+    del.title = `Remove ${row.target || "this mapping"}`;
+    del.setAttribute("aria-label", `Remove the mapping to ${row.target || `row ${i + 1}`}`);
     del.textContent = "×";
     del.addEventListener("click", () => {
       const om = objectMapping(state.doc, state.object);
@@ -150,6 +172,7 @@ function renderRows(rows) {
     const tds = [target.el, expr.el, def, match, flow, del].map((el, k) => {
       const td = document.createElement("td");
       td.className = ["c-target", "c-expr", "c-default", "c-match", "c-flow", "c-del"][k];
+      td.dataset.label = ["Target", "Source expression", "Default", "Match", "Apply", ""][k];
       td.append(el);
       return td;
     });
@@ -159,16 +182,25 @@ function renderRows(rows) {
   });
 }
 
-function renderDiagnostics(findings, failure) {
+/** A runtime failure of the simulation as a finding, unless the lint already reported it. */
+function failureFinding(findings, failure) {
+  if (!failure) return null;
+  const diagnostic = failure.diagnostics?.[0] ?? { severity: "error", code: failure.code ?? "error", message: failure.message };
+  const known = findings.some((f) => f.target === failure.target && f.diagnostic.code === diagnostic.code && f.diagnostic.severity === "error");
+  if (known) return null;
+  return { object: state.object, target: failure.target ?? "", field: "source", text: failure.expression, diagnostic: { ...diagnostic, severity: "error" } };
+}
+
+function renderDiagnostics(lint, failure) {
+  const extra = failureFinding(lint, failure);
+  const findings = extra ? [...lint, extra] : lint;
   const perRow = cells.map(() => ({ target: [], source: [] }));
-  const other = [];
   // A result can be older than the text being typed: only place a diagnostic in a cell
   // that still holds the text it was computed for.
   for (const f of findings) {
     const i = cells.findIndex((c) => c.target.value === f.target);
     const cell = i >= 0 && (f.field === "source" ? cells[i].expr : f.field === "target" ? cells[i].target : null);
     if (cell && cell.value === f.text) perRow[i][f.field].push(f.diagnostic);
-    else other.push(f);
   }
   if (failure?.target && failure.diagnostics?.length) {
     const i = cells.findIndex((c) => c.target.value === failure.target);
@@ -180,6 +212,7 @@ function renderDiagnostics(findings, failure) {
     c.target.setDiagnostics(perRow[i].target);
     c.expr.setDiagnostics(perRow[i].source);
   });
+  hideStaleTooltip();
   const all = findings.map((f) => f.diagnostic);
   const errors = all.filter((d) => d.severity === "error").length;
   const warnings = all.length - errors;
@@ -198,7 +231,7 @@ function renderDiagnostics(findings, failure) {
     )
     .join("");
   box.innerHTML = `<div class="counts">${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}</div><ul>${items}</ul>${
-    other.length && findings.length > 12 ? `<div class="more">and ${findings.length - 12} more</div>` : ""
+    findings.length > 12 ? `<div class="more">and ${findings.length - 12} more</div>` : ""
   }`;
 }
 
@@ -217,7 +250,7 @@ function jsonHtml(value) {
 }
 
 function renderRequest(req) {
-  const body = req.body ? `<pre class="json">${jsonHtml(req.body)}</pre>` : "";
+  const body = req.body ? `<pre class="json" tabindex="0" aria-label="${req.method} body">${jsonHtml(req.body)}</pre>` : "";
   return `<div class="request"><div class="req-line"><span class="method m-${req.method.toLowerCase()}">${req.method}</span> <code>${esc(decodeURIComponent(req.path))}</code></div>${body}</div>`;
 }
 
@@ -229,47 +262,87 @@ const ACTIONS = {
   skip: ["SKIP", "Skipped", "Nothing is sent."],
 };
 
+/** Empties every result pane, so nothing from an earlier run is shown beside a failure. */
+function clearResult(message) {
+  $("pane-request").innerHTML = `<p class="empty">${esc(message)}</p>`;
+  $("resource").textContent = "";
+  $("steps").querySelector("tbody").textContent = "";
+  $("pane-matching").innerHTML = `<p class="empty">${esc(message)}</p>`;
+}
+
+function setVerdict(badge, kind, reason) {
+  $("verdict").innerHTML = `<span class="badge b-${kind}"${kind === "error" ? "" : ` data-action="${kind}"`}>${esc(badge)}</span><span class="reason">${esc(reason)}</span>`;
+}
+
+function setFieldError(id, message) {
+  $(`${id}-error`).textContent = message ?? "";
+  if (message) $(id).setAttribute("aria-invalid", "true");
+  else $(id).removeAttribute("aria-invalid");
+}
+
+/** Error findings of the object being simulated: Entra would not save such a mapping. */
+function mappingErrors(findings) {
+  const om = objectMapping(state.doc, state.object);
+  const names = [state.object, om?.sourceObjectName, om?.targetObjectName].filter(Boolean).map((n) => n.toLowerCase());
+  return findings.filter((f) => f.diagnostic.severity === "error" && names.includes(String(f.object).toLowerCase()));
+}
+
+function sourceName() {
+  return state.object.toLowerCase() === "user" ? "source user" : `source ${state.object.toLowerCase()}`;
+}
+
 function renderResult(out) {
-  const verdict = $("verdict");
-  const pane = $("pane-request");
-  const steps = $("steps").querySelector("tbody");
+  setFieldError("user", out.userError);
+  setFieldError("current", out.currentError);
   if (out.loadError || out.userError || out.currentError) {
     const msg = out.loadError ?? out.userError ?? out.currentError;
-    verdict.innerHTML = `<span class="badge b-error">Cannot run</span><span class="reason">${esc(msg)}</span>`;
-    $("user-error").textContent = out.userError ?? "";
-    $("current-error").textContent = out.currentError ?? "";
+    setVerdict("Cannot run", "error", msg);
+    const what = out.loadError ? "mapping" : out.userError ? `${sourceName()} JSON` : "app resource JSON";
+    clearResult(`Fix the ${what} to see the request.`);
     return;
   }
-  $("user-error").textContent = "";
-  $("current-error").textContent = "";
   const sim = out.simulation;
   if (!sim.ok) {
-    const why = sim.target && sim.diagnostics.length ? `${sim.target}: ${sim.diagnostics[0].message}` : sim.message;
-    verdict.innerHTML = `<span class="badge b-error">Mapping error</span><span class="reason">${esc(why)}</span>`;
-    pane.innerHTML = `<p class="empty">Fix the highlighted expression to see the request.</p>`;
-    $("resource").textContent = "";
-    steps.textContent = "";
-    $("pane-matching").innerHTML = "";
+    const why = sim.target && sim.diagnostics?.length ? `${sim.target}: ${sim.diagnostics[0].message}` : sim.target ? `${sim.target}: ${sim.message}` : sim.message;
+    setVerdict("Mapping error", "error", why);
+    clearResult("Fix the highlighted expression to see the request.");
+    return;
+  }
+  const errors = mappingErrors(out.findings ?? []);
+  if (errors.length) {
+    const first = errors[0];
+    const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length === 2 ? "" : "s"})` : "";
+    setVerdict("Mapping error", "error", `${first.target}: ${first.diagnostic.message}${more}`);
+    clearResult("Entra would not save this mapping: fix the errors listed under the mappings to see the request.");
     return;
   }
   const r = sim.report;
   const [method, label] = ACTIONS[r.action];
-  verdict.innerHTML = `<span class="badge b-${r.action}" data-action="${r.action}">${method === "SKIP" ? label : `${method} · ${label}`}</span><span class="reason">${esc(r.reason)}</span>`;
-  pane.innerHTML = r.requests.length ? r.requests.map(renderRequest).join("") : `<p class="empty">No request: ${esc(r.reason)}.</p>`;
+  setVerdict(method === "SKIP" ? label : `${method} · ${label}`, r.action, r.reason);
+  $("pane-request").innerHTML = r.requests.length ? r.requests.map(renderRequest).join("") : `<p class="empty">No request: ${esc(r.reason)}.</p>`;
   $("resource").innerHTML = out.applied.ok ? jsonHtml(out.applied.resource) : esc(out.applied.message);
-  steps.innerHTML = r.steps
-    .map((s) => {
-      const outcome = { sent: "Sent", default: "Default value", null: "Null: not sent", ignored: "Ignored (IgnoreFlowIfNullOrEmpty)", createOnly: "Create only: not sent" }[s.outcome] ?? s.outcome;
-      const value = "value" in s ? `<code>${esc(JSON.stringify(s.value))}</code>` : "";
-      return `<tr data-target="${esc(s.target)}" class="o-${s.outcome}"><td><code>${esc(s.target)}</code></td><td>${outcome}</td><td class="value">${value}</td></tr>`;
-    })
-    .join("");
+  $("steps").querySelector("tbody").innerHTML = r.steps.map((s) => renderStep(s, out.unchanged ?? [])).join("");
   const scope = r.scope.inScope ? "In scope" : "Out of scope";
   $("pane-matching").innerHTML =
     `<p class="scope ${r.scope.inScope ? "in" : "out"}"><strong>${scope}.</strong> ${esc(r.scope.reason.replace(/^(out of scope|in scope):\s*/i, ""))}</p>` +
     (r.matching.length
-      ? `<p class="hint">Entra first looks the user up in the app, in this order:</p>${r.matching.map(renderRequest).join("")}`
-      : `<p class="empty">No matching attribute: Entra cannot look the user up.</p>`);
+      ? `<p class="hint">Entra first looks the ${esc(state.object.toLowerCase())} up in the app, in this order:</p>${r.matching.map(renderRequest).join("")}`
+      : `<p class="empty">No matching attribute: Entra cannot look the ${esc(state.object.toLowerCase())} up.</p>`);
+}
+
+const OUTCOMES = {
+  sent: "Sent",
+  default: "Default value",
+  null: "Null: not sent",
+  ignored: "Ignored (IgnoreFlowIfNullOrEmpty)",
+  createOnly: "Create only: not sent",
+};
+
+function renderStep(s, unchanged) {
+  const same = unchanged.includes(s.target);
+  const outcome = same ? "Unchanged: not sent" : (OUTCOMES[s.outcome] ?? s.outcome);
+  const value = "value" in s ? `<code>${esc(JSON.stringify(s.value))}</code>` : "";
+  return `<tr data-target="${esc(s.target)}" class="o-${same ? "unchanged" : s.outcome}"><td><code>${esc(s.target)}</code></td><td class="outcome">${outcome}</td><td class="value">${value}</td></tr>`;
 }
 
 // ---- running -------------------------------------------------------------------------
@@ -290,6 +363,7 @@ async function run() {
     return;
   }
   running = true;
+  if (state.exists && state.currentPending) await fillCurrent();
   const slow = setTimeout(() => {
     setStatus("Evaluating…", "busy");
     $("stop").hidden = false;
@@ -306,6 +380,7 @@ async function run() {
     if (out.objects) renderObjects(out.objects);
     if (out.rows) renderRows(out.rows);
     renderDiagnostics(out.findings ?? [], out.simulation && !out.simulation.ok ? out.simulation : null);
+    renderSourceTitle();
     renderResult(out);
     setStatus(`Up to date · ${out.ms.toFixed(1)} ms`, "ok");
     if ($("tab-graph").getAttribute("aria-selected") === "true" && document.activeElement !== $("graph")) showGraph();
@@ -338,16 +413,55 @@ function renderObjects(objects) {
     for (const n of names) sel.append(new Option(n, n, false, n === state.object));
   }
   if (!names.includes(state.object) && names.length) {
-    state.object = names[0];
+    switchObject(names[0]);
     sel.value = names[0];
-    cells = [];
-    schedule(0);
   }
+}
+
+/** Shows `object`'s source (a user for User, a group for Group), keeping the other's edits. */
+function switchObject(object) {
+  if (object === state.object) return;
+  state.sources[state.object] = state.userText;
+  state.object = object;
+  state.userText = state.sources[object] ?? sampleFor(object);
+  $("user").value = state.userText;
+  if (state.exists) {
+    state.currentText = "";
+    state.currentPending = true;
+    $("current").value = "";
+  }
+  cells = [];
+  renderSourceTitle();
+  schedule(0);
+}
+
+function renderSourceTitle() {
+  const noun = state.object.toLowerCase() === "user" ? "user" : state.object.toLowerCase();
+  $("source-title").textContent = `Source ${noun} (Entra ID)`;
+  $("user").setAttribute("aria-label", `Source ${noun} JSON`);
+}
+
+/**
+ * Fills "Resource currently in the app" with what a create would have left there, so edits
+ * show as a PATCH. A mapping that cannot run leaves it empty, with the reason, rather than
+ * inventing an empty resource.
+ */
+async function fillCurrent() {
+  const out = await engine.call("run", { doc: state.doc, object: state.object, userText: state.userText, currentText: "", exists: false, aad: state.aad });
+  if (!out.applied?.ok) {
+    state.currentPending = true;
+    return false;
+  }
+  state.currentPending = false;
+  state.currentText = JSON.stringify({ id: "2819c223-7f76-453a-919d-413861904646", ...out.applied.resource }, null, 2);
+  $("current").value = state.currentText;
+  return true;
 }
 
 async function loadPreset(name, { keepUser = true } = {}) {
   const r = await engine.call("preset", { name });
-  if (r.error) return toast(r.error);
+  if (r.error) return showError(r.error);
+  hideError();
   state.preset = name;
   state.doc = r.doc;
   state.modified = false;
@@ -393,9 +507,10 @@ async function shareUrl() {
 }
 
 async function restore(hash) {
-  const m = /^#s=([A-Za-z0-9_-]+)$/.exec(hash);
-  if (!m) return false;
+  if (!hash.startsWith("#s=")) return false;
   try {
+    const m = /^#s=([A-Za-z0-9_-]+)$/.exec(hash);
+    if (!m) throw new Error("not base64url");
     const s = await decodeState(m[1]);
     state.preset = s.preset ?? null;
     state.object = s.object ?? "User";
@@ -408,16 +523,34 @@ async function restore(hash) {
       state.modified = true;
     } else {
       const r = await engine.call("preset", { name: s.preset });
+      if (r.error) {
+        showError(`This share link names the app preset "${s.preset}", which this playground does not have; showing the default preset instead.`);
+        return false;
+      }
       state.doc = r.doc;
       state.modified = false;
     }
     return true;
-  } catch (e) {
-    toast(`This share link cannot be read (${e.message}); showing the default preset.`);
+  } catch {
+    showError(
+      "This share link is damaged: its data could not be decoded, most likely because the link was cut short when it was copied. Showing the default preset instead; ask for the whole link.",
+    );
     return false;
   }
 }
 
+/** A problem the user must read: stays until dismissed or replaced by a success. */
+function showError(text) {
+  $("banner-text").textContent = text;
+  $("banner").hidden = false;
+  $("toast").hidden = true;
+}
+
+function hideError() {
+  $("banner").hidden = true;
+}
+
+/** Confirmation of a success: brief, as nothing needs to be done about it. */
 function toast(text) {
   const t = $("toast");
   t.textContent = text;
@@ -439,11 +572,7 @@ function syncInputs() {
 
 function wire() {
   $("preset").addEventListener("change", (e) => loadPreset(e.target.value));
-  $("object").addEventListener("change", (e) => {
-    state.object = e.target.value;
-    cells = [];
-    schedule(0);
-  });
+  $("object").addEventListener("change", (e) => switchObject(e.target.value));
   $("user").addEventListener("input", (e) => {
     state.userText = e.target.value;
     schedule();
@@ -452,16 +581,10 @@ function wire() {
     state.currentText = e.target.value;
     schedule();
   });
-  $("exists").addEventListener("change", async (e) => {
+  $("exists").addEventListener("change", (e) => {
     state.exists = e.target.checked;
     $("current-wrap").hidden = !state.exists;
-    if (state.exists && !state.currentText.trim()) {
-      // Start from what the app would hold after the create, so edits show as a PATCH.
-      const out = await engine.call("run", { ...state, doc: state.doc, exists: false });
-      const res = out.applied?.ok ? { id: "2819c223-7f76-453a-919d-413861904646", ...out.applied.resource } : {};
-      state.currentText = JSON.stringify(res, null, 2);
-      $("current").value = state.currentText;
-    }
+    if (state.exists && !state.currentText.trim()) state.currentPending = true;
     schedule(0);
   });
   $("aad").addEventListener("change", (e) => {
@@ -476,21 +599,17 @@ function wire() {
     schedule(0);
   });
   $("stop").addEventListener("click", () => engine.restart("stopped by you"));
-  for (const tab of document.querySelectorAll(".mapping .tabs [role=tab]")) {
-    tab.addEventListener("click", () => {
-      for (const t of document.querySelectorAll(".mapping .tabs [role=tab]")) t.setAttribute("aria-selected", String(t === tab));
-      const graph = tab.dataset.view === "graph";
-      $("view-graph").hidden = !graph;
-      $("view-table").hidden = graph;
-      if (graph) showGraph();
-    });
-  }
-  for (const tab of document.querySelectorAll(".result-tabs [role=tab]")) {
-    tab.addEventListener("click", () => {
-      for (const t of document.querySelectorAll(".result-tabs [role=tab]")) t.setAttribute("aria-selected", String(t === tab));
-      for (const p of document.querySelectorAll(".result .pane")) p.hidden = p.id !== `pane-${tab.dataset.pane}`;
-    });
-  }
+  wireTabs(document.querySelector(".mapping .tabs"), (tab) => {
+    const graph = tab.dataset.view === "graph";
+    $("view-graph").hidden = !graph;
+    $("view-table").hidden = graph;
+    if (graph) showGraph();
+  });
+  wireTabs(document.querySelector(".result-tabs"), (tab) => {
+    for (const p of document.querySelectorAll(".result .pane")) p.hidden = p.id !== `pane-${tab.dataset.pane}`;
+  });
+  $("import").addEventListener("click", () => $("import-file").click());
+  $("banner-close").addEventListener("click", hideError);
   $("graph-apply").addEventListener("click", async () => {
     const r = await engine.call("import", { text: $("graph").value });
     if (r.error) {
@@ -506,9 +625,13 @@ function wire() {
   $("import-file").addEventListener("change", async (e) => {
     const file = e.target.files?.[0];
     if (!file) return;
-    const r = await engine.call("import", { text: await file.text() });
+    const text = await file.text();
     e.target.value = "";
-    if (r.error) return toast(`${file.name}: ${r.error}`);
+    const problem = importProblem(file.name, text);
+    if (problem) return showError(problem);
+    const r = await engine.call("import", { text });
+    if (r.error) return showError(`${file.name} cannot be imported: ${r.error}`);
+    hideError();
     state.doc = r.doc;
     state.preset = null;
     state.modified = true;
@@ -538,8 +661,39 @@ function wire() {
     }
   });
   document.addEventListener("scroll", hideTooltip, { passive: true });
-  void showTooltip;
-  void diagnosticHtml;
+}
+
+const GRAPH_HINT = "Import the synchronizationSchema JSON that Microsoft Graph returns for GET /servicePrincipals/{id}/synchronization/jobs/{jobId}/schema.";
+
+/** What is wrong with an import file before the engine sees it: it would take text that is not JSON for a preset name. */
+function importProblem(name, text) {
+  const t = text.trim();
+  if (t === "") return `${name} is empty. ${GRAPH_HINT}`;
+  if (!t.startsWith("{")) return `${name} is not a JSON object (it starts with "${t.slice(0, 20)}"). ${GRAPH_HINT}`;
+  return null;
+}
+
+/** Tabs per the ARIA tabs pattern: one tab stop, arrows and Home/End move and select. */
+function wireTabs(list, onSelect) {
+  const tabs = [...list.querySelectorAll("[role=tab]")];
+  const select = (tab, focus) => {
+    for (const t of tabs) {
+      t.setAttribute("aria-selected", String(t === tab));
+      t.tabIndex = t === tab ? 0 : -1;
+    }
+    if (focus) tab.focus();
+    onSelect(tab);
+  };
+  for (const tab of tabs) {
+    tab.addEventListener("click", () => select(tab, false));
+    tab.addEventListener("keydown", (e) => {
+      const i = tabs.indexOf(tab);
+      const next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[e.key];
+      if (next === undefined) return;
+      e.preventDefault();
+      select(tabs[(next + tabs.length) % tabs.length], true);
+    });
+  }
 }
 
 async function main() {
@@ -560,6 +714,7 @@ async function main() {
   }
   syncInputs();
   renderPresetNote();
+  renderSourceTitle();
   await run();
 }
 

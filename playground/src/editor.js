@@ -1,5 +1,7 @@
 // A one-expression code editor: a textarea with an overlay that draws diagnostics as
-// wavy underlines (hover for the message), and function-name autocomplete.
+// wavy underlines (hover for details), the messages written under the cell (so they need
+// no hover and screen readers reach them through aria-describedby), and function-name
+// autocomplete.
 
 const tooltip = () => document.getElementById("tooltip");
 const popup = () => document.getElementById("complete");
@@ -8,7 +10,11 @@ function escapeHtml(s) {
   return s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 }
 
+let anchor = null; // the mark the tooltip describes
+let nextId = 1;
+
 export function showTooltip(target, html) {
+  anchor = target;
   const t = tooltip();
   t.innerHTML = html;
   t.hidden = false;
@@ -20,7 +26,13 @@ export function showTooltip(target, html) {
 }
 
 export function hideTooltip() {
+  anchor = null;
   tooltip().hidden = true;
+}
+
+/** Hides the tooltip when the mark it described has left the page (its row was rebuilt). */
+export function hideStaleTooltip() {
+  if (anchor && !anchor.isConnected) hideTooltip();
 }
 
 export function diagnosticHtml(d) {
@@ -48,7 +60,11 @@ export class CodeCell {
     this.overlay = document.createElement("div");
     this.overlay.className = "overlay";
     this.overlay.setAttribute("aria-hidden", "true");
-    this.el.append(this.area, this.overlay);
+    this.messages = document.createElement("div");
+    this.messages.className = "cell-msg";
+    this.messages.id = `cell-msg-${nextId++}`;
+    this.messages.hidden = true;
+    this.el.append(this.area, this.overlay, this.messages);
     this.diagnostics = [];
     this.area.addEventListener("input", () => {
       this.fit();
@@ -68,6 +84,7 @@ export class CodeCell {
   fit() {
     this.area.style.height = "auto";
     this.area.style.height = `${this.area.scrollHeight}px`;
+    this.overlay.style.height = this.area.style.height; // the messages below are not covered
   }
 
   /** Diagnostics located by UTF-16 offsets into this cell's text. */
@@ -75,6 +92,15 @@ export class CodeCell {
     this.diagnostics = list;
     this.el.classList.toggle("has-error", list.some((d) => d.severity === "error"));
     this.el.classList.toggle("has-warning", list.length > 0 && list.every((d) => d.severity === "warning"));
+    const invalid = list.some((d) => d.severity === "error");
+    if (invalid) this.area.setAttribute("aria-invalid", "true");
+    else this.area.removeAttribute("aria-invalid");
+    this.messages.innerHTML = list
+      .map((d) => `<div class="msg ${d.severity}"><span class="msg-kind">${d.severity === "warning" ? "Warning" : "Error"}:</span> ${escapeHtml(d.message)}${d.help ? ` <span class="msg-help">${escapeHtml(d.help)}</span>` : ""}</div>`)
+      .join("");
+    this.messages.hidden = list.length === 0;
+    if (list.length) this.area.setAttribute("aria-describedby", this.messages.id);
+    else this.area.removeAttribute("aria-describedby");
     this.render();
   }
 
@@ -99,9 +125,11 @@ export class CodeCell {
       pos = m.e;
     }
     html += escapeHtml(text.slice(pos)) + "\u200b";
+    const shown = anchor && this.overlay.contains(anchor) ? anchor.dataset.key : null;
     this.overlay.innerHTML = html;
     for (const mark of this.overlay.querySelectorAll("mark")) {
       const d = this.diagnostics[Number(mark.dataset.i)];
+      mark.dataset.key = `${d.code}:${d.start.offset}:${d.end.offset}:${d.message}`;
       mark.addEventListener("mouseenter", () => showTooltip(mark, diagnosticHtml(d)));
       mark.addEventListener("mouseleave", hideTooltip);
       mark.addEventListener("mousedown", (e) => {
@@ -109,6 +137,12 @@ export class CodeCell {
         this.area.focus();
         this.area.setSelectionRange(d.start.offset, d.start.offset);
       });
+    }
+    // The tooltip follows its diagnostic across re-renders and goes with it.
+    if (shown) {
+      const same = [...this.overlay.querySelectorAll("mark")].find((m) => m.dataset.key === shown);
+      if (same) anchor = same;
+      else hideTooltip();
     }
   }
 

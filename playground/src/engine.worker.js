@@ -16,6 +16,46 @@ function parseJson(text, what) {
   }
 }
 
+function getKey(obj, key) {
+  if (obj === null || typeof obj !== "object" || Array.isArray(obj)) return undefined;
+  const k = Object.keys(obj).find((n) => n.toLowerCase() === key.toLowerCase());
+  return k === undefined ? undefined : obj[k];
+}
+
+/**
+ * The value at a SCIM attribute path (`name.givenName`, `emails[type eq "work"].value`,
+ * `urn:…:enterprise:2.0:User:department`) in a resource; undefined when absent. Names
+ * compare case-insensitively (RFC 7643 §2.1).
+ */
+function valueAt(resource, target) {
+  let node = resource;
+  let path = target;
+  const urn = /^(urn:.*):([^:]+)$/i.exec(target);
+  if (urn) {
+    node = getKey(resource, urn[1]);
+    path = urn[2];
+  }
+  for (const seg of path.split(/\.(?![^[]*\])/)) {
+    const m = /^([^[\]]+)(?:\[(\w+) eq "([^"]*)"\])?$/.exec(seg);
+    if (!m) return undefined;
+    node = getKey(node, m[1]);
+    if (m[2]) {
+      if (!Array.isArray(node)) return undefined;
+      node = node.find((e) => String(getKey(e, m[2]) ?? "").toLowerCase() === m[3].toLowerCase());
+    }
+    if (node === undefined) return undefined;
+  }
+  return node;
+}
+
+/** Targets whose value the app already holds: an update does not send them. */
+function unchangedTargets(report, current) {
+  if (!current || report.action !== "update" && report.action !== "skip") return [];
+  return report.steps
+    .filter((s) => "value" in s && JSON.stringify(valueAt(current, s.target)) === JSON.stringify(s.value))
+    .map((s) => s.target);
+}
+
 const ops = {
   boot() {
     return {
@@ -53,10 +93,14 @@ const ops = {
       const objects = mapping.objects();
       const rows = mapping.attributeMappings(object);
       const out = { objects, rows, findings: l.findings };
-      const user = parseJson(userText, "source user");
+      const what = `source ${String(object).toLowerCase()}`;
+      const user = parseJson(userText, what);
       if (user.error) return { ...out, userError: user.error, ms: performance.now() - t0 };
       let current;
       if (exists) {
+        if (!currentText.trim()) {
+          return { ...out, currentError: "app resource: empty. Paste the resource the app holds, or fix the mapping so the playground can derive it.", ms: performance.now() - t0 };
+        }
         const c = parseJson(currentText, "app resource");
         if (c.error) return { ...out, currentError: c.error, ms: performance.now() - t0 };
         current = c.value;
@@ -64,6 +108,7 @@ const ops = {
       const options = { object, current, aadOptScim062020: aad };
       out.simulation = mapping.simulate(user.value, options);
       out.applied = mapping.apply(user.value, { object, mode: exists ? "update" : "create" });
+      if (out.simulation.ok) out.unchanged = unchangedTargets(out.simulation.report, current);
       out.ms = performance.now() - t0;
       return out;
     } finally {
