@@ -1,76 +1,13 @@
 // The playground in Debian's Chromium via playwright-core, served from 127.0.0.1 under
 // /playground/ (as the edge worker serves it), screenshots in test/artifacts/.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, symlinkSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { join } from "node:path";
+import { ARTIFACTS, BASE, HERE, open, useBrowser } from "./harness.mjs";
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const DIST = join(HERE, "..", "dist");
-const ARTIFACTS = join(HERE, "artifacts");
-const PORT = Number(process.env.PLAYGROUND_PORT ?? 19084);
-const BASE = `http://127.0.0.1:${PORT}/playground/`;
 const LOCALITY = 'addresses[type eq "work"].locality';
 
-let server;
-let root;
-let browser;
-
-async function waitForServer() {
-  for (let i = 0; i < 100; i++) {
-    try {
-      const r = await fetch(BASE);
-      if (r.ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no server on ${BASE}`);
-}
-
-before(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  root = mkdtempSync(join(tmpdir(), "scimmap-playground-"));
-  symlinkSync(DIST, join(root, "playground"));
-  server = spawn("python3", ["-m", "http.server", String(PORT), "--bind", "127.0.0.1", "--directory", root], {
-    stdio: "ignore",
-    detached: true,
-  });
-  await waitForServer();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_BIN ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  if (server?.pid) process.kill(-server.pid, "SIGTERM");
-  rmSync(root, { recursive: true, force: true });
-});
-
-async function open(url = BASE) {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  await page.goto(url);
-  await page.waitForSelector("body[data-ready=true]", { timeout: 20000 });
-  return { context, page, errors };
-}
+useBrowser();
 
 const userCity = (page) => page.$eval("#user", (el) => JSON.parse(el.value).city);
 
