@@ -41,6 +41,11 @@ Usage:
   scimmap patch --ops FILE [--input FILE|-] [--compat entra] [--json-errors]
       Applies a PatchOp body to the resource and prints the result; strict RFC 7644 by
       default, Entra's dialect with --compat entra.
+  scimmap test CASES... [--junit FILE] [--update] [--json]
+      Runs mapping test cases (schemas/cases.schema.json): simulates what Entra would send
+      for each case and prints PASS/FAIL with a diff per failing case; exit 1 when a case
+      fails. --junit writes JUnit XML; --update records the current results as the
+      expectations of the failing cases. --print-schema prints the cases file schema.
   scimmap proxy check CONFIG [--json-errors]
       Validates a proxy config (`-` = stdin) offline: members, renames, transforms; prints
       a one-line JSON summary (preset, rules per resource, the secret names it needs).
@@ -49,7 +54,8 @@ Usage:
   scimmap help | --help | -h
   scimmap --version
 
-Exit status: 0 success; 1 evaluation failed, or check (or proxy check) found errors; 2 usage
+Exit status: 0 success; 1 evaluation failed, check (or proxy check) found errors, or a test
+case failed; 2 usage
 error, unreadable input or a syntax error. Diagnostics go to stderr, rendered with a caret
 under the problem, or as one JSON object per line with --json-errors.
 ";
@@ -81,6 +87,12 @@ pub fn run(args: &[String], io: &mut Io<'_>) -> i32 {
         "map" => with_reader(io, |read| crate::mapping::cli::map(rest, read)),
         "proxy" => with_reader(io, |read| crate::proxy::cli::run(rest, read)),
         "presets" => with_reader(io, |_| crate::mapping::cli::presets()),
+        "test" => match crate::mapping::cases::parse_args(rest) {
+            Ok(o) => with_reader(io, |read| {
+                written(crate::mapping::cases::test_command(&o, read))
+            }),
+            Err(m) => usage_error(io, &m),
+        },
         "help" | "--help" | "-h" => {
             let _ = io.stdout.write_all(USAGE.as_bytes());
             EXIT_OK
@@ -128,6 +140,20 @@ fn with_reader(
     let _ = io.stdout.write_all(out.stdout.as_bytes());
     let _ = io.stderr.write_all(out.stderr.as_bytes());
     out.code
+}
+
+/// Writes the files a command returned (`test --junit`, `test --update`); a file that
+/// cannot be written makes the run a usage error.
+fn written(out: crate::mapping::cases::TestOutput) -> crate::mapping::cli::Output {
+    let mut o = out.output;
+    for w in out.writes {
+        if let Err(e) = std::fs::write(&w.path, w.contents) {
+            o.stderr
+                .push_str(&format!("error: cannot write {}: {e}\n", w.path));
+            o.code = EXIT_USAGE;
+        }
+    }
+    o
 }
 
 fn usage_error(io: &mut Io<'_>, message: &str) -> i32 {

@@ -18,6 +18,7 @@
 
 pub mod apply;
 mod build;
+pub mod cases;
 pub mod cli;
 pub mod compact;
 pub mod lint;
