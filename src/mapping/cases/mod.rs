@@ -10,7 +10,7 @@
 //! use scimmap::mapping::cases::{test_command, TestOptions};
 //! let cases = r#"{"preset": "webex", "cases": [{
 //!     "name": "a new user is created",
-//!     "source": {"userPrincipalName": "ada@contoso.com"},
+//!     "source": {"userPrincipalName": "ada@contoso.com", "IsSoftDeleted": false},
 //!     "expect": {"action": "create", "requests": [{"method": "POST", "path": "/Users",
 //!         "body": {"active": true, "userName": "ada@contoso.com",
 //!                  "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
@@ -28,7 +28,7 @@ mod model;
 mod run;
 mod update;
 
-pub use diff::Difference;
+pub use diff::{diff, Difference};
 pub use junit::{escape as xml_escape, junit};
 pub use model::{
     json_schema, parse, Action, Case, CasesFile, Expectation, Format, Request, Simulate, MAX_CASES,
