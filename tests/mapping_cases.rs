@@ -241,11 +241,14 @@ fn exit_codes_follow_check() {
     assert_eq!(scimmap(&["test", "-", "--update"]).0, 2);
 }
 
-/// Elements, attributes and text of an XML document, failing on any well-formedness error.
-fn parse_xml(xml: &str) -> Vec<(String, Vec<(String, String)>, String)> {
+/// An element: its name, its attributes and the text after its start tag.
+type Element = (String, Vec<(String, String)>, String);
+
+/// The elements of an XML document, failing on any well-formedness error.
+fn parse_xml(xml: &str) -> Vec<Element> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_str(xml);
-    let mut out: Vec<(String, Vec<(String, String)>, String)> = Vec::new();
+    let mut out: Vec<Element> = Vec::new();
     loop {
         match reader.read_event().unwrap() {
             Event::Start(e) | Event::Empty(e) => {
@@ -254,7 +257,12 @@ fn parse_xml(xml: &str) -> Vec<(String, Vec<(String, String)>, String)> {
                     .map(|a| {
                         let a = a.unwrap();
                         let k = String::from_utf8(a.key.as_ref().to_vec()).unwrap();
-                        (k, a.unescape_value().unwrap().into_owned())
+                        (
+                            k,
+                            a.normalized_value(quick_xml::XmlVersion::Explicit1_0)
+                                .unwrap()
+                                .into_owned(),
+                        )
                     })
                     .collect();
                 let name = String::from_utf8(e.name().as_ref().to_vec()).unwrap();
@@ -282,7 +290,7 @@ fn parse_xml(xml: &str) -> Vec<(String, Vec<(String, String)>, String)> {
     }
 }
 
-fn attr<'a>(e: &'a (String, Vec<(String, String)>, String), k: &str) -> &'a str {
+fn attr<'a>(e: &'a Element, k: &str) -> &'a str {
     e.1.iter()
         .find(|(n, _)| n == k)
         .map(|(_, v)| v.as_str())
