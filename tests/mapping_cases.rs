@@ -550,3 +550,19 @@ fn schema_members_are_the_parsers_members() {
         assert!(parse(&bad.to_string(), Format::Json).is_err(), "{at}");
     }
 }
+
+#[test]
+fn the_readme_example_passes() {
+    let readme = include_str!("../README.md");
+    let example = readme
+        .split("```json\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .find(|b| b.contains("\"cases\""))
+        .unwrap();
+    let dir = temp_dir("readme");
+    let f = write(&dir, "readme.json", example);
+    let out = run(&[&f], false);
+    assert_eq!(out.output.code, 0, "{}", out.output.stdout);
+    assert_eq!(out.output.stdout.lines().last(), Some("1 passed, 0 failed"));
+}
