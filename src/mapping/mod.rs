@@ -18,6 +18,7 @@
 
 pub mod apply;
 mod build;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod compact;
 pub mod lint;
