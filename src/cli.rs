@@ -175,8 +175,7 @@ impl Output {
     }
 }
 
-/// Reads a file by name (`-` = stdin); the error names the file.
-pub type Reader<'a> = &'a dyn Fn(&str) -> Result<String, String>;
+pub use crate::mapping::Reader;
 
 /// Parses a command line (without the program name).
 pub fn parse(args: &[String]) -> Result<Cli, clap::Error> {
