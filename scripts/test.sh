@@ -12,7 +12,7 @@ cargo fmt --all -- --check
 echo "== cargo clippy (core, all targets, -D warnings)"
 cargo clippy --all-targets -- -D warnings
 echo "== core builds for wasm32-unknown-unknown"
-cargo build --lib --target wasm32-unknown-unknown --quiet
+cargo build --lib --no-default-features --target wasm32-unknown-unknown --quiet
 echo "== clippy on the worker crate (wasm32, -D warnings)"
 cargo clippy -p scimmap-worker --target wasm32-unknown-unknown --quiet -- -D warnings
 echo "== the core depends on no wasm-bindgen/worker crate"

@@ -1,6 +1,11 @@
 //! The `scimmap` command line, as library functions so that `src/bin/scimmap.rs` stays a
 //! thin dispatcher and the commands can be tested in-process.
 //!
+//! One clap declaration ([`Cli`]) gives the help, the usage errors and the shell
+//! completions; the commands themselves are functions of their parsed arguments and a
+//! file reader. The whole module is behind the `cli` feature, which the wasm builds leave
+//! off.
+//!
 //! Contract (DESIGN.md, "The CLI contract"): results on stdout as one line of JSON;
 //! diagnostics on stderr, rendered with a caret line, or with `--json-errors` one JSON object
 //! per line `{"code", "message", "span": {"start", "end"}, "severity", "help"?}` (the first
@@ -16,7 +21,9 @@
 use crate::diagnostic::Diagnostic;
 use crate::entra::{check, parse_tree, EvalOptions, Expression, Outcome};
 use crate::limits::Limits;
+use crate::mapping::cli::MappingSource;
 use chrono::{DateTime, Utc};
+use clap::{ArgGroup, Args, CommandFactory, Parser, Subcommand};
 use std::io::{Read, Write};
 
 /// Exit status: success.
@@ -26,39 +33,129 @@ pub const EXIT_FAILED: i32 = 1;
 /// Exit status: usage error, unreadable input, or a parse error.
 pub const EXIT_USAGE: i32 = 2;
 
-const USAGE: &str = "\
-scimmap — Entra ID attribute-mapping expressions and SCIM 2.0, from the command line
+const EXIT_STATUS: &str = "\
+Exit status: 0 success; 1 the input was read but evaluation, matching or patching failed,
+check / proxy check found errors, or a test case failed; 2 usage error, unreadable input or a
+syntax error.
+Diagnostics go to stderr, rendered with a caret under the problem, or as one JSON object per
+line with --json-errors. FILE `-` is standard input.";
 
-Usage:
-  scimmap eval EXPR [--input FILE|-] [--now RFC3339] [--seed N] [--json-errors]
-      Evaluates EXPR against the JSON object in FILE (`-` = stdin; no input = {}) and
-      prints the result as one line of JSON. When IgnoreFlowIfNullOrEmpty drops the
-      attribute, prints null and a note on stderr.
-  scimmap check EXPR [--json-errors]
-      Validates EXPR without evaluating it and prints its diagnostics (errors and warnings).
-  scimmap filter FILTER [--input FILE|-] [--json-errors]
-      Prints the JSON array of the resources (a JSON array or a ListResponse) that match.
-  scimmap patch --ops FILE [--input FILE|-] [--compat entra] [--json-errors]
-      Applies a PatchOp body to the resource and prints the result; strict RFC 7644 by
-      default, Entra's dialect with --compat entra.
-  scimmap test CASES... [--junit FILE] [--update] [--json]
-      Runs mapping test cases (schemas/cases.schema.json): simulates what Entra would send
-      for each case and prints PASS/FAIL with a diff per failing case; exit 1 when a case
-      fails. --junit writes JUnit XML; --update records the current results as the
-      expectations of the failing cases. --print-schema prints the cases file schema.
-  scimmap proxy check CONFIG [--json-errors]
-      Validates a proxy config (`-` = stdin) offline: members, renames, transforms; prints
-      a one-line JSON summary (preset, rules per resource, the secret names it needs).
-  scimmap proxy schema
-      Prints the JSON Schema of the proxy config (schemas/proxy-config.schema.json).
-  scimmap help | --help | -h
-  scimmap --version
+/// `scimmap`: Entra ID attribute-mapping expressions and SCIM 2.0, from the command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "scimmap",
+    version,
+    about = "Entra ID attribute-mapping expressions and SCIM 2.0, from the command line",
+    after_help = EXIT_STATUS,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
 
-Exit status: 0 success; 1 evaluation failed, check (or proxy check) found errors, or a test
-case failed; 2 usage
-error, unreadable input or a syntax error. Diagnostics go to stderr, rendered with a caret
-under the problem, or as one JSON object per line with --json-errors.
-";
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Evaluate an expression against a JSON object; print the result as one line of JSON
+    #[command(
+        long_about = "Evaluate EXPR against the JSON object in --input (none = {}) and \
+        print the result as one line of JSON. When IgnoreFlowIfNullOrEmpty drops the \
+        attribute, print null and a note on stderr."
+    )]
+    Eval(EvalArgs),
+    /// Validate an expression, or lint a whole mapping (--schema FILE or --preset NAME)
+    Check(CheckArgs),
+    /// Print the resources (a JSON array or a ListResponse) that match a SCIM filter
+    Filter(crate::scim::cli::FilterArgs),
+    /// Apply a SCIM PatchOp body to a resource and print the result
+    Patch(crate::scim::cli::PatchArgs),
+    /// Apply an attribute mapping to source objects, or simulate provisioning
+    Map(crate::mapping::cli::MapArgs),
+    /// List the app presets: name, display name, authentication, tenant URL
+    Presets,
+    /// Run mapping test cases: what Entra would send for each, PASS/FAIL with a diff
+    #[command(
+        long_about = "Run mapping test cases (schemas/cases.schema.json): simulate what \
+        Entra would send for each case and print PASS or FAIL, with a diff by attribute \
+        under each failure, then `N passed, M failed`. Exit 1 when a case fails."
+    )]
+    Test(TestArgs),
+    /// Validate a proxy config, or print its JSON Schema
+    #[command(subcommand)]
+    Proxy(crate::proxy::cli::ProxyCommand),
+    /// Print a shell completion script (e.g. `scimmap completions bash > /etc/bash_completion.d/scimmap`)
+    Completions {
+        /// The shell to complete for
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// `scimmap eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The expression, quoted as one argument
+    #[arg(value_name = "EXPR")]
+    pub expr: String,
+    /// The JSON source object (`-` = stdin; none = {})
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<String>,
+    /// The time Now() returns, e.g. 2024-01-02T03:04:05Z
+    #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
+    pub now: Option<DateTime<Utc>>,
+    /// Seed for the random functions (RandomString, NewGuid), for repeatable output
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Print diagnostics as one JSON object per line
+    #[arg(long)]
+    pub json_errors: bool,
+}
+
+/// `scimmap check`: an expression, or a mapping.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("what").required(true).args(["expr", "schema", "preset"])))]
+pub struct CheckArgs {
+    /// The expression to validate (without evaluating it)
+    #[arg(value_name = "EXPR")]
+    pub expr: Option<String>,
+    /// Lint a Microsoft Graph synchronizationSchema JSON file
+    #[arg(long, value_name = "FILE")]
+    pub schema: Option<String>,
+    /// Lint a built-in app preset (see `scimmap presets`)
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
+    /// Print diagnostics as one JSON object per line
+    #[arg(long)]
+    pub json_errors: bool,
+}
+
+/// `scimmap test`.
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Cases files: JSON, or TOML when the name ends in .toml (`-` = stdin)
+    #[arg(value_name = "CASES", required_unless_present = "print_schema")]
+    pub files: Vec<String>,
+    /// Also write the results as JUnit XML to FILE
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<String>,
+    /// Record the current results as the expectations of the failing cases
+    #[arg(long)]
+    pub update: bool,
+    /// Print the results as one JSON object
+    #[arg(long)]
+    pub json: bool,
+    /// Print the JSON Schema of cases files and exit
+    #[arg(long, exclusive = true)]
+    pub print_schema: bool,
+}
+
+fn parse_now(v: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(v)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("not an RFC 3339 date-time such as 2024-01-02T03:04:05Z ({e})"))
+}
 
 /// The standard streams a command works with.
 pub struct Io<'a> {
@@ -70,59 +167,116 @@ pub struct Io<'a> {
     pub stderr: &'a mut dyn Write,
 }
 
-/// Runs the command line `args` (without the program name) and returns the exit status.
-pub fn run(args: &[String], io: &mut Io<'_>) -> i32 {
-    let Some((command, rest)) = args.split_first() else {
-        let _ = io.stderr.write_all(USAGE.as_bytes());
-        return EXIT_USAGE;
-    };
-    match command.as_str() {
-        "eval" => eval(rest, io),
-        "check" if crate::mapping::cli::is_mapping_check(rest) => {
-            with_reader(io, |read| crate::mapping::cli::check(rest, read))
+/// What a command prints and its exit status.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Output {
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+    /// Exit status: 0 success, 1 failure on valid input, 2 usage or parse error.
+    pub code: i32,
+}
+
+impl Output {
+    /// A success that prints `stdout`.
+    pub fn ok(stdout: String) -> Self {
+        Output {
+            stdout,
+            stderr: String::new(),
+            code: EXIT_OK,
         }
-        "check" => check_command(rest, io),
-        "filter" => delegate(crate::scim::cli::filter_command, rest, io),
-        "patch" => delegate(crate::scim::cli::patch_command, rest, io),
-        "map" => with_reader(io, |read| crate::mapping::cli::map(rest, read)),
-        "proxy" => with_reader(io, |read| crate::proxy::cli::run(rest, read)),
-        "presets" => with_reader(io, |_| crate::mapping::cli::presets()),
-        "test" => match crate::mapping::cases::parse_args(rest) {
-            Ok(o) => with_reader(io, |read| {
-                written(crate::mapping::cases::test_command(&o, read))
-            }),
-            Err(m) => usage_error(io, &m),
-        },
-        "help" | "--help" | "-h" => {
-            let _ = io.stdout.write_all(USAGE.as_bytes());
-            EXIT_OK
+    }
+
+    /// A failure with exit status `code` that prints `stderr`.
+    pub fn fail(code: i32, stderr: String) -> Self {
+        Output {
+            stdout: String::new(),
+            stderr,
+            code,
         }
-        "--version" | "-V" => {
-            let _ = writeln!(io.stdout, "scimmap {}", env!("CARGO_PKG_VERSION"));
-            EXIT_OK
-        }
-        other => usage_error(io, &format!("unknown command `{other}`")),
+    }
+
+    /// A usage or input error (exit 2): `error: MESSAGE`.
+    pub fn usage(message: impl std::fmt::Display) -> Self {
+        Output::fail(EXIT_USAGE, format!("error: {message}\n"))
     }
 }
 
-/// Runs a command written as `(args, stdin) -> (stdout, stderr, status)`.
-fn delegate(command: crate::scim::cli::Command, args: &[String], io: &mut Io<'_>) -> i32 {
-    let stdin = &mut *io.stdin;
-    let mut read = || {
-        let mut s = String::new();
-        stdin.read_to_string(&mut s).map(|_| s)
-    };
-    let (out, err, code) = command(args, &mut read);
-    let _ = io.stdout.write_all(out.as_bytes());
-    let _ = io.stderr.write_all(err.as_bytes());
-    code
+pub use crate::mapping::Reader;
+
+/// Parses a command line (without the program name).
+pub fn parse(args: &[String]) -> Result<Cli, clap::Error> {
+    Cli::try_parse_from(std::iter::once("scimmap").chain(args.iter().map(String::as_str)))
 }
 
-/// Runs a mapping command, which reads named files (`-` = stdin) through a reader.
-fn with_reader(
-    io: &mut Io<'_>,
-    command: impl FnOnce(crate::mapping::cli::Reader<'_>) -> crate::mapping::cli::Output,
-) -> i32 {
+/// Runs the command line `args` (without the program name) and returns the exit status.
+pub fn run(args: &[String], io: &mut Io<'_>) -> i32 {
+    let cli = match parse(args) {
+        Ok(cli) => cli,
+        Err(e) => return clap_error(&e, io),
+    };
+    match cli.command {
+        Command::Eval(a) => eval(&a, io),
+        Command::Check(a) => match MappingSource::of_check(&a) {
+            Some(m) => with_reader(io, |read| {
+                crate::mapping::cli::check(&m, a.json_errors, read)
+            }),
+            None => check_command(&a, io),
+        },
+        Command::Filter(a) => with_reader(io, |read| crate::scim::cli::filter_command(&a, read)),
+        Command::Patch(a) => with_reader(io, |read| crate::scim::cli::patch_command(&a, read)),
+        Command::Map(a) => with_reader(io, |read| crate::mapping::cli::map(&a, read)),
+        Command::Proxy(c) => with_reader(io, |read| crate::proxy::cli::run(&c, read)),
+        Command::Presets => with_reader(io, |_| crate::mapping::cli::presets()),
+        Command::Test(a) => with_reader(io, |read| test_cases(&a, read)),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "scimmap", io.stdout);
+            EXIT_OK
+        }
+    }
+}
+
+/// `scimmap test`: runs the cases, then writes the files the run produced (`--junit`,
+/// `--update`); a file that cannot be written makes the run a usage error.
+fn test_cases(a: &TestArgs, read: Reader<'_>) -> Output {
+    let opts = crate::mapping::cases::TestOptions {
+        files: a.files.clone(),
+        junit: a.junit.clone(),
+        update: a.update,
+        json: a.json,
+        print_schema: a.print_schema,
+    };
+    let out = crate::mapping::cases::test_command(&opts, read);
+    let mut o = Output {
+        stdout: out.stdout,
+        stderr: out.stderr,
+        code: out.code,
+    };
+    for w in out.writes {
+        if let Err(e) = std::fs::write(&w.path, w.contents) {
+            o.stderr
+                .push_str(&format!("error: cannot write `{}`: {e}\n", w.path));
+            o.code = EXIT_USAGE;
+        }
+    }
+    o
+}
+
+/// `--help` and `--version` go to stdout with status 0; usage errors to stderr with 2.
+fn clap_error(e: &clap::Error, io: &mut Io<'_>) -> i32 {
+    let text = e.render().to_string();
+    if e.use_stderr() {
+        let _ = io.stderr.write_all(text.as_bytes());
+        EXIT_USAGE
+    } else {
+        let _ = io.stdout.write_all(text.as_bytes());
+        EXIT_OK
+    }
+}
+
+/// Runs a command that reads named files (`-` = stdin) through a reader.
+fn with_reader(io: &mut Io<'_>, command: impl FnOnce(Reader<'_>) -> Output) -> i32 {
     let stdin = std::cell::RefCell::new(&mut *io.stdin);
     let read = |name: &str| -> Result<String, String> {
         if name == "-" {
@@ -131,9 +285,9 @@ fn with_reader(
             guard
                 .read_to_string(&mut s)
                 .map(|_| s)
-                .map_err(|e| format!("stdin: {e}"))
+                .map_err(|e| format!("cannot read standard input: {e}"))
         } else {
-            std::fs::read_to_string(name).map_err(|e| format!("{name}: {e}"))
+            std::fs::read_to_string(name).map_err(|e| format!("cannot read `{name}`: {e}"))
         }
     };
     let out = command(&read);
@@ -142,139 +296,29 @@ fn with_reader(
     out.code
 }
 
-/// Writes the files a command returned (`test --junit`, `test --update`); a file that
-/// cannot be written makes the run a usage error.
-fn written(out: crate::mapping::cases::TestOutput) -> crate::mapping::cli::Output {
-    let mut o = out.output;
-    for w in out.writes {
-        if let Err(e) = std::fs::write(&w.path, w.contents) {
-            o.stderr
-                .push_str(&format!("error: cannot write {}: {e}\n", w.path));
-            o.code = EXIT_USAGE;
-        }
-    }
-    o
-}
-
-fn usage_error(io: &mut Io<'_>, message: &str) -> i32 {
-    let _ = writeln!(io.stderr, "error: {message}\n\n{USAGE}");
-    EXIT_USAGE
-}
-
-/// Options shared by `eval` and `check`.
-#[derive(Default)]
-struct Options {
-    expr: Option<String>,
-    input: Option<String>,
-    now: Option<DateTime<Utc>>,
-    seed: Option<u64>,
-    json_errors: bool,
-    help: bool,
-}
-
-/// Parses `args`; `allowed` lists the options the command takes.
-fn parse_options(args: &[String], allowed: &[&str]) -> Result<Options, String> {
-    let mut o = Options::default();
-    let mut it = args.iter();
-    let mut only_positional = false;
-    while let Some(arg) = it.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-            _ => (arg.as_str(), None),
-        };
-        let is_flag = !only_positional && flag.starts_with("--");
-        if !is_flag {
-            if o.expr.is_some() {
-                return Err(format!(
-                    "unexpected argument `{arg}` (quote the expression as one argument)"
-                ));
-            }
-            o.expr = Some(arg.clone());
-            continue;
-        }
-        if flag == "--" {
-            only_positional = true;
-            continue;
-        }
-        if flag != "--help" && !allowed.contains(&flag) {
-            return Err(format!("unknown option `{flag}`"));
-        }
-        let mut value = |name: &str| -> Result<String, String> {
-            inline
-                .clone()
-                .or_else(|| it.next().cloned())
-                .ok_or_else(|| format!("`{name}` needs a value"))
-        };
-        match flag {
-            "--help" => o.help = true,
-            "--json-errors" => o.json_errors = true,
-            "--input" => o.input = Some(value("--input")?),
-            "--now" => {
-                let v = value("--now")?;
-                let t = DateTime::parse_from_rfc3339(&v)
-                    .map_err(|e| format!("`--now {v}` is not an RFC 3339 date-time: {e}"))?;
-                o.now = Some(t.with_timezone(&Utc));
-            }
-            "--seed" => {
-                let v = value("--seed")?;
-                o.seed = Some(
-                    v.parse()
-                        .map_err(|_| format!("`--seed {v}` is not a whole number"))?,
-                );
-            }
-            _ => return Err(format!("unknown option `{flag}`")),
-        }
-    }
-    Ok(o)
-}
-
-/// The options of an expression command and its expression, or the exit code when there
-/// is nothing to run (usage error, `--help`, no expression).
-fn expression_command(
-    args: &[String],
-    allowed: &[&str],
-    command: &str,
-    io: &mut Io<'_>,
-) -> Result<(Options, String), i32> {
-    let o = parse_options(args, allowed).map_err(|m| usage_error(io, &m))?;
-    if o.help {
-        let _ = io.stdout.write_all(USAGE.as_bytes());
-        return Err(EXIT_OK);
-    }
-    let Some(src) = o.expr.clone() else {
-        return Err(usage_error(io, &format!("`{command}` needs an expression")));
-    };
-    Ok((o, src))
-}
-
 /// `scimmap eval EXPR [--input FILE|-] [--now RFC3339] [--seed N] [--json-errors]`.
-pub fn eval(args: &[String], io: &mut Io<'_>) -> i32 {
-    let allowed = ["--input", "--now", "--seed", "--json-errors"];
-    let (o, src) = match expression_command(args, &allowed, "eval", io) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
-    let src = src.as_str();
+pub fn eval(a: &EvalArgs, io: &mut Io<'_>) -> i32 {
+    let src = a.expr.as_str();
     let expr = match Expression::parse(src) {
         Ok(e) => e,
         Err(e) => {
-            report(io, src, &e.diagnostics, o.json_errors);
+            report(io, src, &e.diagnostics, a.json_errors);
             return EXIT_USAGE;
         }
     };
-    if !o.json_errors {
+    if !a.json_errors {
         report(io, src, expr.warnings(), false);
     }
-    let input = match read_input(o.input.as_deref(), io) {
+    let input = match read_input(a.input.as_deref(), io) {
         Ok(v) => v,
         Err(d) => {
-            report_plain(io, &d, o.json_errors);
+            report_plain(io, &d, a.json_errors);
             return EXIT_USAGE;
         }
     };
     let opts = EvalOptions {
-        now: o.now,
-        seed: o.seed,
+        now: a.now,
+        seed: a.seed,
         exists: None,
         limits: Some(Limits::default()),
     };
@@ -285,7 +329,7 @@ pub fn eval(args: &[String], io: &mut Io<'_>) -> i32 {
         }
         Ok(Outcome::IgnoreFlow) => {
             let _ = writeln!(io.stdout, "null");
-            if !o.json_errors {
+            if !a.json_errors {
                 let _ = writeln!(
                     io.stderr,
                     "note: IgnoreFlowIfNullOrEmpty dropped the attribute from the flow \
@@ -295,40 +339,27 @@ pub fn eval(args: &[String], io: &mut Io<'_>) -> i32 {
             EXIT_OK
         }
         Err(e) => {
-            report(io, src, &[e.to_diagnostic()], o.json_errors);
+            report(io, src, &[e.to_diagnostic()], a.json_errors);
             EXIT_FAILED
         }
     }
 }
 
 /// `scimmap check EXPR [--json-errors]`.
-pub fn check_command(args: &[String], io: &mut Io<'_>) -> i32 {
-    if args.iter().any(|a| {
-        let flag = a.split_once('=').map_or(a.as_str(), |(f, _)| f);
-        flag == "--schema" || flag == "--preset"
-    }) {
-        return usage_error(
-            io,
-            "`check --schema` and `check --preset` are not available in this build yet",
-        );
-    }
-    let (o, src) = match expression_command(args, &["--json-errors"], "check", io) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
-    let src = src.as_str();
+pub fn check_command(a: &CheckArgs, io: &mut Io<'_>) -> i32 {
+    let src = a.expr.as_deref().unwrap_or_default();
     let mut tree = match parse_tree(src, &Limits::default()) {
         Ok(t) => t,
         Err(e) => {
-            report(io, src, &e.diagnostics, o.json_errors);
+            report(io, src, &e.diagnostics, a.json_errors);
             return EXIT_USAGE;
         }
     };
     let diagnostics = check::check(&mut tree, src);
-    report(io, src, &diagnostics, o.json_errors);
+    report(io, src, &diagnostics, a.json_errors);
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
-    if !o.json_errors && !diagnostics.is_empty() {
+    if !a.json_errors && !diagnostics.is_empty() {
         let _ = writeln!(
             io.stderr,
             "{} {}, {} {}",
@@ -395,5 +426,15 @@ fn report_plain(io: &mut Io<'_>, message: &str, json: bool) {
         let _ = writeln!(io.stderr, "{}", json_line(&d));
     } else {
         let _ = writeln!(io.stderr, "error[invalid-input]: {message}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_declaration_is_consistent() {
+        Cli::command().debug_assert();
     }
 }

@@ -191,11 +191,150 @@ fn check_exit_codes() {
 fn help_and_version() {
     let out = scimmap(&["--help"], None);
     assert_eq!(out.status.code(), Some(0));
-    assert!(text(&out.stdout).contains("scimmap eval EXPR"));
+    assert!(text(&out.stdout).contains("Usage: scimmap <COMMAND>"));
     let out = scimmap(&["eval", "--help"], None);
     assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).contains("--now <RFC3339>"));
     let out = scimmap(&["--version"], None);
-    assert!(text(&out.stdout).starts_with("scimmap "));
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stdout),
+        format!("scimmap {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+/// The command lines README's "The command line" section shows, one per line.
+fn readme_command_lines() -> Vec<String> {
+    let readme = include_str!("../README.md");
+    let section = readme
+        .split("## The command line")
+        .nth(1)
+        .expect("README has a command-line section");
+    let block = section.split("```").nth(1).expect("a code block");
+    block
+        .lines()
+        .filter(|l| l.starts_with("scimmap "))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The words of a README line that name commands: `proxy check` from `scimmap proxy
+/// check CONFIG …`.
+fn command_words(line: &str) -> Vec<&str> {
+    line.split_whitespace()
+        .skip(1)
+        .take_while(|w| w.chars().all(|c| c.is_ascii_lowercase()))
+        .collect()
+}
+
+#[test]
+fn every_readme_command_line_is_in_the_help() {
+    let lines = readme_command_lines();
+    assert!(lines.len() >= 8, "{lines:?}");
+    let top = text(&scimmap(&["--help"], None).stdout);
+    for line in &lines {
+        let words = command_words(line);
+        let first = words.first().copied().unwrap_or_default();
+        assert!(
+            top.lines()
+                .any(|l| l.trim_start().starts_with(&format!("{first} "))),
+            "`scimmap --help` does not list `{first}` (README: {line})"
+        );
+        let mut args = words.clone();
+        args.push("--help");
+        let out = scimmap(&args, None);
+        assert_eq!(out.status.code(), Some(0), "{line}");
+        let help = text(&out.stdout);
+        // Every option and every placeholder (EXPR, FILE, NAME, …) the README shows.
+        for token in line
+            .split(|c: char| c.is_whitespace() || "[]()|".contains(c))
+            .filter(|t| {
+                t.starts_with("--")
+                    || (t.len() > 1
+                        && t.chars()
+                            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()))
+                    || *t == "N"
+            })
+        {
+            assert!(
+                help.contains(token),
+                "`scimmap {} --help` does not show `{token}` (README: {line})\n{help}",
+                words.join(" ")
+            );
+        }
+        // Fixed values such as `create|update` and `entra` are listed as possible values.
+        for (flag, values) in line.split_whitespace().zip(line.split_whitespace().skip(1)) {
+            if flag.trim_start_matches('[').starts_with("--")
+                && values
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '|' || c == ']')
+            {
+                for v in values.trim_end_matches(']').split('|') {
+                    assert!(
+                        help.contains(v),
+                        "`{v}` of {flag} missing from the help of {line}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn completions_come_from_the_same_declaration() {
+    let out = scimmap(&["completions", "bash"], None);
+    assert_eq!(out.status.code(), Some(0));
+    let script = text(&out.stdout);
+    for word in [
+        "eval",
+        "check",
+        "filter",
+        "patch",
+        "map",
+        "presets",
+        "proxy",
+        "--json-errors",
+        "--preset",
+    ] {
+        assert!(script.contains(word), "bash completion lacks `{word}`");
+    }
+    let out = scimmap(&["completions", "tcsh"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("possible values"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn usage_errors_name_the_flag_and_show_the_usage() {
+    let out = scimmap(&["eval", "[a]", "--now", "yesterday"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("--now <RFC3339>"), "{err}");
+    assert!(err.contains("2024-01-02T03:04:05Z"), "{err}");
+    let out = scimmap(&["check", "--schema", "a.json", "--preset", "webex"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("cannot be used with"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = scimmap(&["map", "--preset", "webex", "--deleted"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--simulate"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = scimmap(&["patch", "--ops", "x.json", "--compat", "okta"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("strict, entra"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]

@@ -439,8 +439,19 @@ fn read(files: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Resu
     }
 }
 
-fn args(s: &[&str]) -> Vec<String> {
-    s.iter().map(|a| a.to_string()).collect()
+/// Runs a mapping command line against in-memory files.
+fn run(argv: &[&str], read: &dyn Fn(&str) -> Result<String, String>) -> scimmap::cli::Output {
+    use scimmap::cli::Command;
+    let argv: Vec<String> = argv.iter().map(|a| a.to_string()).collect();
+    match scimmap::cli::parse(&argv).unwrap().command {
+        Command::Map(a) => cli::map(&a, read),
+        Command::Check(a) => {
+            let m = cli::MappingSource::of_check(&a).unwrap();
+            cli::check(&m, a.json_errors, read)
+        }
+        Command::Presets => cli::presets(),
+        other => panic!("not a mapping command: {other:?}"),
+    }
 }
 
 #[test]
@@ -452,15 +463,16 @@ fn cli_map_check_presets() {
         ("broken.json", "{"),
     ];
     let r = read(FILES);
-    let out = cli::map(
-        &args(&[
+    let out = run(
+        &[
+            "map",
             "--preset",
             "webex",
             "--input",
             "user.json",
             "--mode",
             "create",
-        ]),
+        ],
         &r,
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -470,7 +482,7 @@ fn cli_map_check_presets() {
         json!([{"type": "work", "country": "FR", "locality": "Lyon",
         "streetAddress": "1 rue", "region": "ARA", "postalCode": "69001"}])
     );
-    let out = cli::check(&args(&["--schema", "bad.json"]), &r);
+    let out = run(&["check", "--schema", "bad.json"], &r);
     assert_eq!(out.code, 1);
     assert!(
         out.stderr.contains("did you mean `phoneNumbers`?"),
@@ -482,12 +494,19 @@ fn cli_map_check_presets() {
         "{}",
         out.stderr
     );
-    assert_eq!(cli::check(&args(&["--preset", "genesys"]), &r).code, 0);
-    assert_eq!(cli::check(&args(&["--schema", "broken.json"]), &r).code, 2);
-    assert_eq!(cli::check(&args(&["--schema", "missing.json"]), &r).code, 2);
-    assert_eq!(cli::map(&args(&["--preset", "nope"]), &r).code, 2);
-    let sim = cli::map(
-        &args(&["--preset", "webex", "--input", "user.json", "--simulate"]),
+    assert_eq!(run(&["check", "--preset", "genesys"], &r).code, 0);
+    assert_eq!(run(&["check", "--schema", "broken.json"], &r).code, 2);
+    assert_eq!(run(&["check", "--schema", "missing.json"], &r).code, 2);
+    assert_eq!(run(&["map", "--preset", "nope"], &r).code, 2);
+    let sim = run(
+        &[
+            "map",
+            "--preset",
+            "webex",
+            "--input",
+            "user.json",
+            "--simulate",
+        ],
         &r,
     );
     let v: Json = serde_json::from_str(&sim.stdout).unwrap();

@@ -137,12 +137,12 @@ fn a_failing_case_prints_its_differences_by_attribute() {
     let dir = temp_dir("diff");
     let f = write(&dir, "webex.json", &broken_webex());
     let out = run(&[&f], false);
-    assert_eq!(out.output.code, 1);
+    assert_eq!(out.code, 1);
     let want = format!(
         "FAIL {f}: a new user is created with the work address assembled from five sources\n{}",
         BROKEN_DIFF.replace("{F}", &f)
     );
-    assert_eq!(out.output.stdout, want);
+    assert_eq!(out.stdout, want);
     let (code, stdout, _) = scimmap(&["test", &f]);
     assert_eq!((code, stdout), (1, want));
 }
@@ -167,7 +167,7 @@ fn patch_operations_compare_as_a_set_but_the_dialect_counts() {
     j["cases"] = json!([reordered, lower]);
     let f = write(&dir, "generic.json", &j.to_string());
     let out = run(&[&f], false);
-    let lines: Vec<&str> = out.output.stdout.lines().collect();
+    let lines: Vec<&str> = out.stdout.lines().collect();
     assert_eq!(lines[0], format!("PASS {f}: reordered"));
     assert_eq!(lines[1], format!("FAIL {f}: lower-case"));
     assert_eq!(
@@ -429,7 +429,7 @@ fn update_keeps_toml_comments_and_refuses_nulls() {
     let text = "# kept\npreset = \"generic\"\n\n[[cases]]\nname = \"user\" # kept too\nsource = { userPrincipalName = \"ada@contoso.com\", jobTitle = \"Analyst\" }\n";
     let f = write(&dir, "cases.toml", text);
     let out = run(&[&f], true);
-    assert_eq!(out.output.code, 0, "{}", out.output.stderr);
+    assert_eq!(out.code, 0, "{}", out.stderr);
     let new = &out.writes[0].contents;
     assert!(new.starts_with(&text[..text.len() - 1]), "{new}");
     assert!(
@@ -438,19 +438,15 @@ fn update_keeps_toml_comments_and_refuses_nulls() {
     );
     std::fs::write(&f, new).unwrap();
     assert_eq!(
-        run(&[&f], false).output.stdout.lines().last(),
+        run(&[&f], false).stdout.lines().last(),
         Some("1 passed, 0 failed")
     );
     // Group members are sent with `"$ref": null`, which TOML cannot hold.
     let group = "preset = \"generic\"\nobject = \"Group\"\n[[cases]]\nname = \"g\"\nsource = { displayName = \"G\", members = [\"u1\"] }\n";
     let g = write(&dir, "group.toml", group);
     let out = run(&[&g], true);
-    assert_eq!(out.output.code, 2);
-    assert!(
-        out.output.stderr.contains("TOML cannot express"),
-        "{}",
-        out.output.stderr
-    );
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("TOML cannot express"), "{}", out.stderr);
     assert!(out.writes.is_empty());
 }
 
@@ -481,12 +477,8 @@ fn an_expression_error_is_a_failing_case_not_a_crash() {
         {"name": "bad length", "source": {"userPrincipalName": "a@b", "jobTitle": "x"}, "expect": {"action": "create"}}]}"#;
     let f = write(&dir, "cases.json", cases);
     let out = run(&[&f], false);
-    assert_eq!(
-        out.output.code, 1,
-        "{}{}",
-        out.output.stdout, out.output.stderr
-    );
-    let lines: Vec<&str> = out.output.stdout.lines().collect();
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().collect();
     assert_eq!(
         lines[1],
         "    action: expected \"create\", actual \"error\""
@@ -563,6 +555,6 @@ fn the_readme_example_passes() {
     let dir = temp_dir("readme");
     let f = write(&dir, "readme.json", example);
     let out = run(&[&f], false);
-    assert_eq!(out.output.code, 0, "{}", out.output.stdout);
-    assert_eq!(out.output.stdout.lines().last(), Some("1 passed, 0 failed"));
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert_eq!(out.stdout.lines().last(), Some("1 passed, 0 failed"));
 }

@@ -9,7 +9,7 @@
 
 use proptest::prelude::*;
 use scimmap::scim::{
-    apply_patch, cli, diff, AttrPath, CompValue, CompareOp, Compat, DiffShape, Filter, Schemas,
+    apply_patch, diff, AttrPath, CompValue, CompareOp, Compat, DiffShape, Filter, Schemas,
 };
 use scimmap::Span;
 use serde_json::{json, Map, Value};
@@ -223,12 +223,20 @@ fn user() -> impl Strategy<Value = Value> {
 
 fn run(args: &[&str], stdin: &str) -> (String, String, i32) {
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let input = stdin.to_string();
-    let mut read = move || Ok(input.clone());
-    match args[0].as_str() {
-        "filter" => cli::filter_command(&args[1..], &mut read),
-        _ => cli::patch_command(&args[1..], &mut read),
-    }
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = scimmap::cli::run(
+        &args,
+        &mut scimmap::cli::Io {
+            stdin: &mut stdin.as_bytes(),
+            stdout: &mut out,
+            stderr: &mut err,
+        },
+    );
+    (
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+        code,
+    )
 }
 
 #[test]

@@ -10,87 +10,86 @@ use crate::mapping::simulate::{simulate, Options};
 use crate::mapping::{Mapping, Mode};
 use serde_json::Value as Json;
 
-/// What a command prints and its exit status.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Output {
-    /// Standard output.
-    pub stdout: String,
-    /// Standard error.
-    pub stderr: String,
-    /// Exit status: 0 success, 1 failure on valid input, 2 usage or parse error.
-    pub code: i32,
+pub use crate::cli::{Output, Reader};
+
+fn usage(msg: impl std::fmt::Display) -> Output {
+    Output::usage(msg)
 }
 
-/// Reads a file by name (`-` = stdin).
-pub type Reader<'a> = &'a dyn Fn(&str) -> Result<String, String>;
+/// The mapping a command works on: `--schema FILE` or `--preset NAME`.
+#[derive(Debug, Clone, clap::Args)]
+#[group(required = true, multiple = false)]
+pub struct MappingSource {
+    /// A Microsoft Graph synchronizationSchema JSON file (`-` = stdin)
+    #[arg(long, value_name = "FILE")]
+    pub schema: Option<String>,
+    /// A built-in app preset (see `scimmap presets`)
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
+}
 
-fn usage(msg: impl Into<String>) -> Output {
-    Output {
-        stdout: String::new(),
-        stderr: format!("error: {}\n", msg.into()),
-        code: 2,
+impl MappingSource {
+    /// The mapping `check` names, when it checks a mapping rather than an expression.
+    pub fn of_check(a: &crate::cli::CheckArgs) -> Option<MappingSource> {
+        (a.schema.is_some() || a.preset.is_some()).then(|| MappingSource {
+            schema: a.schema.clone(),
+            preset: a.preset.clone(),
+        })
     }
-}
 
-#[derive(Default)]
-struct Args {
-    schema: Option<String>,
-    preset: Option<String>,
-    object: Option<String>,
-    input: Option<String>,
-    mode: Option<String>,
-    current: Option<String>,
-    simulate: bool,
-    flag: bool,
-    deleted: bool,
-    json_errors: bool,
-    rest: Vec<String>,
-}
-
-fn parse_args(args: &[String]) -> Result<Args, String> {
-    let mut a = Args::default();
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let mut value = |name: &str| {
-            it.next()
-                .cloned()
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
-        match arg.as_str() {
-            "--schema" => a.schema = Some(value("--schema")?),
-            "--preset" => a.preset = Some(value("--preset")?),
-            "--object" => a.object = Some(value("--object")?),
-            "--input" => a.input = Some(value("--input")?),
-            "--mode" => a.mode = Some(value("--mode")?),
-            "--current" => a.current = Some(value("--current")?),
-            "--simulate" => a.simulate = true,
-            "--aadOptscim062020" | "--aad-opt-scim062020" => a.flag = true,
-            "--deleted" => a.deleted = true,
-            "--json-errors" => a.json_errors = true,
-            other if other.starts_with("--") => return Err(format!("unknown option `{other}`")),
-            other => a.rest.push(other.to_string()),
+    /// Loads the mapping; a usage error (exit 2) when it cannot be read or parsed.
+    pub fn load(&self, read: Reader<'_>) -> Result<Mapping, Output> {
+        match (&self.schema, &self.preset) {
+            (Some(f), _) => {
+                let text = read(f).map_err(usage)?;
+                Mapping::from_str_json(&text).map_err(|e| usage(format!("{f}: {e}")))
+            }
+            (None, Some(p)) => presets::load(p).map_err(usage),
+            (None, None) => Err(usage("give --schema FILE or --preset NAME")),
         }
     }
-    Ok(a)
 }
 
-/// The arguments and the mapping they name; every mapping command starts with both.
-fn args_and_mapping(args: &[String], read: Reader<'_>) -> Result<(Args, Mapping), Output> {
-    let a = parse_args(args).map_err(usage)?;
-    let mapping = load(&a, read)?;
-    Ok((a, mapping))
+/// How `map` applies the mapping.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ModeArg {
+    /// A new resource: every mapped attribute
+    Create,
+    /// An existing resource: attributes whose apply mode is "always"
+    Update,
 }
 
-fn load(a: &Args, read: Reader<'_>) -> Result<Mapping, Output> {
-    match (&a.schema, &a.preset) {
-        (Some(_), Some(_)) => Err(usage("give either --schema or --preset, not both")),
-        (None, None) => Err(usage("give --schema FILE or --preset NAME")),
-        (None, Some(p)) => presets::load(p).map_err(usage),
-        (Some(f), None) => {
-            let text = read(f).map_err(usage)?;
-            Mapping::from_str_json(&text).map_err(|e| usage(format!("{f}: {e}")))
-        }
-    }
+/// `scimmap map`.
+#[derive(Debug, clap::Args)]
+pub struct MapArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub mapping: MappingSource,
+    /// The source object type to map (e.g. User, Group; default: the mapping's first)
+    #[arg(long, value_name = "TYPE")]
+    pub object: Option<String>,
+    /// A JSON source object, or an array of them (`-` = stdin; none = {})
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<String>,
+    /// Map as for a new resource or for an update
+    #[arg(long, value_enum, default_value = "create")]
+    pub mode: ModeArg,
+    /// Print the provision-on-demand report instead: the action and the requests Entra sends
+    #[arg(long)]
+    pub simulate: bool,
+    /// With --simulate: the app's current resource (JSON)
+    #[arg(long, value_name = "FILE", requires = "simulate")]
+    pub current: Option<String>,
+    /// With --simulate: the tenant URL carries the aadOptscim062020 flag
+    #[arg(
+        long = "aad-opt-scim062020",
+        alias = "aadOptscim062020",
+        requires = "simulate"
+    )]
+    pub aad_opt_scim062020: bool,
+    /// With --simulate: the source object was hard-deleted in Entra
+    #[arg(long, requires = "simulate")]
+    pub deleted: bool,
 }
 
 fn read_json(read: Reader<'_>, name: Option<&str>) -> Result<Json, Output> {
@@ -112,14 +111,14 @@ fn pretty(j: &impl serde::Serialize) -> String {
 /// `scimmap map (--schema FILE | --preset NAME) [--object TYPE] [--input FILE|-]
 /// [--mode create|update]`, plus `--simulate [--current FILE] [--aadOptscim062020]
 /// [--deleted]` for the provision-on-demand report.
-pub fn map(args: &[String], read: Reader<'_>) -> Output {
-    let (a, mapping) = match args_and_mapping(args, read) {
-        Ok(x) => x,
+pub fn map(a: &MapArgs, read: Reader<'_>) -> Output {
+    let mapping = match a.mapping.load(read) {
+        Ok(m) => m,
         Err(o) => return o,
     };
-    let mode = match a.mode.as_deref().map(str::parse::<Mode>).transpose() {
-        Ok(m) => m.unwrap_or(Mode::Create),
-        Err(e) => return usage(e),
+    let mode = match a.mode {
+        ModeArg::Create => Mode::Create,
+        ModeArg::Update => Mode::Update,
     };
     let input = match read_json(read, a.input.as_deref()) {
         Ok(j) => j,
@@ -146,7 +145,7 @@ pub fn map(args: &[String], read: Reader<'_>) -> Output {
             Err(o) => return o,
         };
         let sim = Options {
-            aad_opt_scim062020: a.flag,
+            aad_opt_scim062020: a.aad_opt_scim062020,
             hard_deleted: a.deleted,
             cannot_create: !mapping.capability(&compiled.target_object, "create"),
             cannot_delete: !mapping.capability(&compiled.target_object, "delete"),
@@ -186,21 +185,13 @@ fn failure(msg: String) -> Output {
     }
 }
 
-/// Whether `check`'s arguments are for a mapping (`--schema` / `--preset`) rather than
-/// an expression.
-pub fn is_mapping_check(args: &[String]) -> bool {
-    args.iter().any(|a| a == "--schema" || a == "--preset")
-}
-
 /// `scimmap check (--schema FILE | --preset NAME) [--json-errors]`: diagnostics on
 /// stderr; exit 0 without errors, 1 with errors, 2 when the file cannot be read or parsed.
-pub fn check(args: &[String], read: Reader<'_>) -> Output {
-    let (a, mapping) = match args_and_mapping(args, read) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
-    let findings = lint(&mapping.schema);
-    render_findings(&findings, a.json_errors)
+pub fn check(source: &MappingSource, json_errors: bool, read: Reader<'_>) -> Output {
+    match source.load(read) {
+        Ok(mapping) => render_findings(&lint(&mapping.schema), json_errors),
+        Err(o) => o,
+    }
 }
 
 /// Renders lint findings as `check` prints them.

@@ -19,6 +19,7 @@
 pub mod apply;
 mod build;
 pub mod cases;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod compact;
 pub mod lint;
@@ -38,6 +39,11 @@ pub use simulate::{Action, Options as SimulateOptions, Report, Request};
 
 use crate::entra::EvalOptions;
 use serde_json::Value as Json;
+
+/// Reads a file by name (`-` = stdin), the error naming the file. The library does no
+/// I/O of its own: the command line passes one that reads the file system, the npm
+/// package one that reads what the caller handed over.
+pub type Reader<'a> = &'a dyn Fn(&str) -> Result<String, String>;
 
 /// A loaded mapping: the Graph schema plus the preset metadata it came with, if any.
 #[derive(Debug, Clone, PartialEq)]

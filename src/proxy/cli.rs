@@ -8,74 +8,46 @@
 
 use super::config::{members, ConfigError, PROFILES};
 use super::Config;
-use crate::mapping::cli::{Output, Reader};
+use crate::cli::{Output, Reader};
 use serde_json::{json, Value as Json};
 use std::cell::RefCell;
 
-/// Usage of the `proxy` commands, shown in `scimmap --help` too.
-pub const USAGE: &str = "\
-  scimmap proxy check CONFIG [--json-errors]
-      Validates a proxy config (`-` = stdin) offline: members, renames, transforms; prints
-      a one-line JSON summary (preset, rules per resource, the secret names it needs).
-  scimmap proxy schema
-      Prints the JSON Schema of the proxy config (schemas/proxy-config.schema.json).
-";
-
-/// Runs `scimmap proxy ARGS`.
-pub fn run(args: &[String], read: Reader<'_>) -> Output {
-    match args.split_first() {
-        Some((c, rest)) if c == "check" => check(rest, read),
-        Some((c, rest)) if c == "schema" && rest.is_empty() => Output {
-            stdout: format!(
-                "{}\n",
-                serde_json::to_string_pretty(&members::json_schema()).unwrap_or_default()
-            ),
-            stderr: String::new(),
-            code: 0,
-        },
-        Some((c, _)) if c == "schema" => usage("`proxy schema` takes no arguments"),
-        Some((c, _)) => usage(&format!(
-            "unknown command `proxy {c}` (expected `proxy check` or `proxy schema`)"
-        )),
-        None => usage("`proxy` needs a command: `proxy check CONFIG` or `proxy schema`"),
-    }
+/// `scimmap proxy …`.
+#[derive(Debug, clap::Subcommand)]
+pub enum ProxyCommand {
+    /// Validate a proxy config offline: members, renames, transforms. Prints a one-line JSON
+    /// summary (preset, rules per resource, the secret names it needs)
+    Check {
+        /// The proxy config (JSON; `-` = stdin)
+        #[arg(value_name = "CONFIG")]
+        config: String,
+        /// Print errors as JSON, naming the config member
+        #[arg(long)]
+        json_errors: bool,
+    },
+    /// Print the JSON Schema of the proxy config (schemas/proxy-config.schema.json)
+    Schema,
 }
 
-fn usage(message: &str) -> Output {
-    Output {
-        stdout: String::new(),
-        stderr: format!("error: {message}\n\nUsage:\n{USAGE}"),
-        code: 2,
+/// Runs `scimmap proxy COMMAND`.
+pub fn run(command: &ProxyCommand, read: Reader<'_>) -> Output {
+    match command {
+        ProxyCommand::Check {
+            config,
+            json_errors,
+        } => check(config, *json_errors, read),
+        ProxyCommand::Schema => Output::ok(format!(
+            "{}\n",
+            serde_json::to_string_pretty(&members::json_schema()).unwrap_or_default()
+        )),
     }
 }
 
 /// `scimmap proxy check CONFIG [--json-errors]`.
-pub fn check(args: &[String], read: Reader<'_>) -> Output {
-    let mut file = None;
-    let mut json_errors = false;
-    for a in args {
-        match a.as_str() {
-            "--json-errors" => json_errors = true,
-            "--help" | "-h" => {
-                return Output {
-                    stdout: format!("Usage:\n{USAGE}"),
-                    stderr: String::new(),
-                    code: 0,
-                }
-            }
-            f if f.starts_with("--") => return usage(&format!("unknown option `{f}`")),
-            _ if file.is_some() => {
-                return usage(&format!("unexpected argument `{a}` (one CONFIG file)"))
-            }
-            _ => file = Some(a.as_str()),
-        }
-    }
-    let Some(file) = file else {
-        return usage("`proxy check` needs a CONFIG file (`-` = stdin)");
-    };
+pub fn check(file: &str, json_errors: bool, read: Reader<'_>) -> Output {
     let text = match read(file) {
         Ok(t) => t,
-        Err(e) => return failure(2, &format!("cannot read {e}"), json_errors),
+        Err(e) => return failure(2, &e, json_errors),
     };
     let json: Json = match serde_json::from_str(&text) {
         Ok(j) => j,

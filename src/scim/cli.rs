@@ -4,101 +4,83 @@
 //! Exit codes: 0 success; 1 the input was read but matching or patching failed (RFC 7644
 //! §3.12 body on stderr); 2 usage error or a parse error in the filter, path or ops.
 
+use crate::cli::{Output, Reader};
 use crate::scim::error::ScimError;
 use crate::scim::patch::{Compat, PatchOp};
 use crate::scim::schema::Schemas;
 use crate::scim::Filter;
 use serde_json::Value;
 
-/// What a subcommand printed and its exit code.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Output {
-    /// Standard output.
-    pub stdout: String,
-    /// Standard error.
-    pub stderr: String,
-    /// Process exit code.
-    pub code: i32,
+/// `scimmap filter`.
+#[derive(Debug, clap::Args)]
+pub struct FilterArgs {
+    /// The SCIM filter (RFC 7644 §3.4.2.2), quoted as one argument
+    #[arg(value_name = "FILTER")]
+    pub filter: String,
+    /// A JSON array of resources or a ListResponse (`-` or none = stdin)
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<String>,
+    /// Print errors as JSON
+    #[arg(long)]
+    pub json_errors: bool,
 }
 
-impl Output {
-    fn ok(stdout: String) -> Self {
-        Output {
-            stdout: stdout + "\n",
-            stderr: String::new(),
-            code: 0,
-        }
-    }
-    fn fail(code: i32, stderr: String) -> Self {
-        Output {
-            stdout: String::new(),
-            stderr: stderr + "\n",
-            code,
-        }
-    }
-    /// `(stdout, stderr, code)`.
-    pub fn into_parts(self) -> (String, String, i32) {
-        (self.stdout, self.stderr, self.code)
-    }
+/// The PATCH dialect `patch` accepts.
+#[derive(Debug, Clone, Copy, Default, clap::ValueEnum)]
+pub enum CompatArg {
+    /// RFC 7644 §3.5.2 as written
+    #[default]
+    Strict,
+    /// What Entra ID sends (documented in COMPATIBILITY.md)
+    Entra,
 }
 
-fn usage(msg: &str, usage: &str) -> Output {
-    Output::fail(2, format!("error: {msg}\nusage: {usage}"))
+/// `scimmap patch`.
+#[derive(Debug, clap::Args)]
+pub struct PatchArgs {
+    /// The PatchOp body (JSON; `-` = stdin)
+    #[arg(long, value_name = "FILE")]
+    pub ops: String,
+    /// The resource to patch (JSON; `-` or none = stdin)
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<String>,
+    /// Accept Entra's PATCH dialect
+    #[arg(long, value_enum, default_value = "strict")]
+    pub compat: CompatArg,
+    /// Print errors as RFC 7644 §3.12 JSON bodies
+    #[arg(long)]
+    pub json_errors: bool,
+}
+
+fn ok(stdout: String) -> Output {
+    Output::ok(stdout + "\n")
+}
+
+fn fail(code: i32, stderr: String) -> Output {
+    Output::fail(code, stderr + "\n")
 }
 
 fn scim_failure(code: i32, e: &ScimError, json: bool) -> Output {
     if json {
-        Output::fail(code, e.to_json().to_string())
+        fail(code, e.to_json().to_string())
     } else {
-        Output::fail(code, format!("error: {e}"))
+        fail(code, format!("error: {e}"))
     }
 }
 
-fn read_input(
-    path: Option<&str>,
-    stdin: &mut dyn FnMut() -> std::io::Result<String>,
-) -> Result<String, String> {
-    match path {
-        None | Some("-") => stdin().map_err(|e| format!("cannot read stdin: {e}")),
-        Some(p) => std::fs::read_to_string(p).map_err(|e| format!("cannot read {p}: {e}")),
-    }
+/// Reads JSON from a named file; none = stdin.
+fn read_json(read: Reader<'_>, path: Option<&str>) -> Result<Value, Output> {
+    let name = path.unwrap_or("-");
+    let text = read(name).map_err(Output::usage)?;
+    serde_json::from_str(&text).map_err(|e| Output::usage(format!("input is not JSON: {e}")))
 }
-
-const FILTER_USAGE: &str = "scimmap filter FILTER [--input FILE|-] [--json-errors]";
-const PATCH_USAGE: &str =
-    "scimmap patch --ops FILE [--input FILE|-] [--compat strict|entra] [--json-errors]";
-
-/// The shape of a command: `(args, stdin reader) -> (stdout, stderr, exit status)`.
-pub type Command =
-    fn(&[String], &mut dyn FnMut() -> std::io::Result<String>) -> (String, String, i32);
 
 /// `scimmap filter FILTER [--input FILE|-]`: prints the JSON array of the resources (from
 /// a JSON array or a ListResponse) that match, in input order.
-pub fn filter_command(
-    args: &[String],
-    stdin: &mut dyn FnMut() -> std::io::Result<String>,
-) -> (String, String, i32) {
-    let mut filter = None;
-    let mut input = None;
-    let mut json_errors = false;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--input" => match it.next() {
-                Some(v) => input = Some(v.clone()),
-                None => return usage("--input needs a value", FILTER_USAGE).into_parts(),
-            },
-            "--json-errors" => json_errors = true,
-            s if filter.is_none() && (!s.starts_with("--") || s == "-") => {
-                filter = Some(s.to_string())
-            }
-            s => return usage(&format!("unexpected argument `{s}`"), FILTER_USAGE).into_parts(),
-        }
-    }
-    let Some(src) = filter else {
-        return usage("missing FILTER", FILTER_USAGE).into_parts();
-    };
-    let f = match Filter::parse(&src) {
+pub fn filter_command(a: &FilterArgs, read: Reader<'_>) -> Output {
+    let src = &a.filter;
+    let json_errors = a.json_errors;
+    let f = match Filter::parse(src) {
         Ok(f) => f,
         Err(e) => {
             let out = if json_errors {
@@ -112,18 +94,14 @@ pub fn filter_command(
                     .collect();
                 lines.join("\n")
             } else {
-                e.render(&src)
+                e.render(src)
             };
-            return Output::fail(2, out.trim_end().to_string()).into_parts();
+            return fail(2, out.trim_end().to_string());
         }
     };
-    let text = match read_input(input.as_deref(), stdin) {
-        Ok(t) => t,
-        Err(e) => return usage(&e, FILTER_USAGE).into_parts(),
-    };
-    let doc: Value = match serde_json::from_str(&text) {
+    let doc = match read_json(read, a.input.as_deref()) {
         Ok(v) => v,
-        Err(e) => return usage(&format!("input is not JSON: {e}"), FILTER_USAGE).into_parts(),
+        Err(o) => return o,
     };
     let resources = match &doc {
         Value::Array(a) => a.clone(),
@@ -131,9 +109,7 @@ pub fn filter_command(
             Some(Value::Array(a)) => a.clone(),
             _ => Vec::new(),
         },
-        _ => {
-            return usage("input must be a JSON array or a ListResponse", FILTER_USAGE).into_parts()
-        }
+        _ => return Output::usage("input must be a JSON array or a ListResponse"),
     };
     let schemas = Schemas::core();
     let mut out = Vec::new();
@@ -141,51 +117,26 @@ pub fn filter_command(
         match f.matches(&r, &schemas) {
             Ok(true) => out.push(r),
             Ok(false) => {}
-            Err(e) => return scim_failure(1, &e, json_errors).into_parts(),
+            Err(e) => return scim_failure(1, &e, json_errors),
         }
     }
-    Output::ok(serde_json::to_string_pretty(&Value::Array(out)).unwrap_or_default()).into_parts()
+    ok(serde_json::to_string_pretty(&Value::Array(out)).unwrap_or_default())
 }
 
 /// `scimmap patch --ops FILE [--input FILE|-] [--compat strict|entra]`: applies a PatchOp
 /// body and prints the resulting resource.
-pub fn patch_command(
-    args: &[String],
-    stdin: &mut dyn FnMut() -> std::io::Result<String>,
-) -> (String, String, i32) {
-    let mut ops = None;
-    let mut input = None;
-    let mut compat = Compat::strict();
-    let mut json_errors = false;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--ops" => ops = it.next().cloned(),
-            "--input" => input = it.next().cloned(),
-            "--compat" => match it.next().map(String::as_str) {
-                Some("entra") => compat = Compat::entra(),
-                Some("strict") => compat = Compat::strict(),
-                other => {
-                    return usage(
-                        &format!("unknown --compat {}", other.unwrap_or("(missing)")),
-                        PATCH_USAGE,
-                    )
-                    .into_parts()
-                }
-            },
-            "--json-errors" => json_errors = true,
-            s => return usage(&format!("unexpected argument `{s}`"), PATCH_USAGE).into_parts(),
-        }
-    }
-    let Some(ops_file) = ops else {
-        return usage("missing --ops FILE", PATCH_USAGE).into_parts();
+pub fn patch_command(a: &PatchArgs, read: Reader<'_>) -> Output {
+    let json_errors = a.json_errors;
+    let compat = match a.compat {
+        CompatArg::Strict => Compat::strict(),
+        CompatArg::Entra => Compat::entra(),
     };
-    if ops_file == "-" && matches!(input.as_deref(), None | Some("-")) {
-        return usage("--ops and --input cannot both be stdin", PATCH_USAGE).into_parts();
+    if a.ops == "-" && matches!(a.input.as_deref(), None | Some("-")) {
+        return Output::usage("--ops and --input cannot both be stdin");
     }
-    let ops_text = match read_input(Some(&ops_file), stdin) {
+    let ops_text = match read(&a.ops) {
         Ok(t) => t,
-        Err(e) => return usage(&e, PATCH_USAGE).into_parts(),
+        Err(e) => return Output::usage(e),
     };
     let body: Value = match serde_json::from_str(&ops_text) {
         Ok(v) => v,
@@ -194,23 +145,19 @@ pub fn patch_command(
                 crate::scim::ScimType::InvalidSyntax,
                 format!("ops are not JSON: {e}"),
             );
-            return scim_failure(2, &err, json_errors).into_parts();
+            return scim_failure(2, &err, json_errors);
         }
     };
     let patch = match PatchOp::from_json(&body, &compat) {
         Ok(p) => p,
-        Err(e) => return scim_failure(2, &e, json_errors).into_parts(),
+        Err(e) => return scim_failure(2, &e, json_errors),
     };
-    let text = match read_input(input.as_deref(), stdin) {
-        Ok(t) => t,
-        Err(e) => return usage(&e, PATCH_USAGE).into_parts(),
-    };
-    let resource: Value = match serde_json::from_str(&text) {
+    let resource = match read_json(read, a.input.as_deref()) {
         Ok(v) => v,
-        Err(e) => return usage(&format!("input is not JSON: {e}"), PATCH_USAGE).into_parts(),
+        Err(o) => return o,
     };
     match patch.apply(&resource, &Schemas::core(), &compat) {
-        Ok(v) => Output::ok(serde_json::to_string_pretty(&v).unwrap_or_default()).into_parts(),
-        Err(e) => scim_failure(1, &e, json_errors).into_parts(),
+        Ok(v) => ok(serde_json::to_string_pretty(&v).unwrap_or_default()),
+        Err(e) => scim_failure(1, &e, json_errors),
     }
 }

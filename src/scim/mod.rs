@@ -10,6 +10,7 @@
 //! ```
 
 pub mod ast;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod diff;
 pub mod error;

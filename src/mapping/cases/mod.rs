@@ -19,7 +19,7 @@
 //! let read = |_: &str| Ok(cases.to_string());
 //! let opts = TestOptions { files: vec!["ada.json".into()], ..Default::default() };
 //! let out = test_command(&opts, &read);
-//! assert_eq!(out.output.stdout.lines().last(), Some("1 passed, 0 failed"), "{}", out.output.stdout);
+//! assert_eq!(out.stdout.lines().last(), Some("1 passed, 0 failed"), "{}", out.stdout);
 //! ```
 
 mod diff;
@@ -37,7 +37,7 @@ pub use model::{
 pub use run::{observed, run_file, CaseResult, FileResult};
 pub use update::{recorded, update};
 
-use crate::mapping::cli::{Output, Reader};
+use crate::mapping::Reader;
 use serde_json::{json, Value as Json};
 
 /// The options of `scimmap test`.
@@ -67,43 +67,23 @@ pub struct FileWrite {
 /// What `scimmap test` prints, its exit status, and the files it writes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TestOutput {
-    /// Standard output, standard error and exit status (0 all pass, 1 a case fails, 2 a
-    /// usage error or an unreadable or invalid cases file).
-    pub output: Output,
+    /// Standard output: the report.
+    pub stdout: String,
+    /// Standard error: why the run could not start.
+    pub stderr: String,
+    /// Exit status: 0 all pass, 1 a case fails, 2 a usage error or an unreadable or
+    /// invalid cases file.
+    pub code: i32,
     /// Files to write (JUnit XML, updated cases files), in order.
     pub writes: Vec<FileWrite>,
 }
 
 fn usage(message: impl Into<String>) -> TestOutput {
     TestOutput {
-        output: Output {
-            stdout: String::new(),
-            stderr: format!("error: {}\n", message.into()),
-            code: 2,
-        },
-        writes: Vec::new(),
+        stderr: format!("error: {}\n", message.into()),
+        code: 2,
+        ..TestOutput::default()
     }
-}
-
-/// Parses `test`'s arguments: `CASES... [--junit FILE] [--update] [--json] [--print-schema]`.
-///
-/// # Errors
-/// An unknown option, or `--junit` without a value.
-pub fn parse_args(args: &[String]) -> Result<TestOptions, String> {
-    let mut o = TestOptions::default();
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--junit" => o.junit = Some(it.next().cloned().ok_or("--junit needs a file")?),
-            a if a.starts_with("--junit=") => o.junit = a.get(8..).map(str::to_string),
-            "--update" => o.update = true,
-            "--json" => o.json = true,
-            "--print-schema" => o.print_schema = true,
-            a if a.starts_with("--") => return Err(format!("unknown option `{a}`")),
-            a => o.files.push(a.to_string()),
-        }
-    }
-    Ok(o)
 }
 
 /// `scimmap test CASES... [--junit FILE] [--update] [--json]`.
@@ -112,11 +92,8 @@ pub fn test_command(opts: &TestOptions, read: Reader<'_>) -> TestOutput {
         let mut stdout = serde_json::to_string_pretty(&json_schema()).unwrap_or_default();
         stdout.push('\n');
         return TestOutput {
-            output: Output {
-                stdout,
-                ..Output::default()
-            },
-            writes: Vec::new(),
+            stdout,
+            ..TestOutput::default()
         };
     }
     if opts.files.is_empty() {
@@ -144,9 +121,10 @@ pub fn test_command(opts: &TestOptions, read: Reader<'_>) -> TestOutput {
     } else {
         Vec::new()
     };
-    let output = report(opts, &results, &updated);
+    let mut out = report(opts, &results, &updated);
     writes.extend(updated);
-    TestOutput { output, writes }
+    out.writes = writes;
+    out
 }
 
 /// Reads and runs every file; the first unreadable or invalid one stops the run.
@@ -181,7 +159,7 @@ fn counts(results: &[FileResult]) -> (usize, usize) {
     (passed, all.len() - passed)
 }
 
-fn report(opts: &TestOptions, results: &[FileResult], updated: &[FileWrite]) -> Output {
+fn report(opts: &TestOptions, results: &[FileResult], updated: &[FileWrite]) -> TestOutput {
     let (_, failed) = counts(results);
     let stdout = if opts.json {
         json_report(results, updated)
@@ -190,10 +168,10 @@ fn report(opts: &TestOptions, results: &[FileResult], updated: &[FileWrite]) -> 
     };
     // After `--update` the files record the current results, so the run succeeds.
     let code = i32::from(failed > 0 && !opts.update);
-    Output {
+    TestOutput {
         stdout,
-        stderr: String::new(),
         code,
+        ..TestOutput::default()
     }
 }
 

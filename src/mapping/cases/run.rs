@@ -4,9 +4,8 @@
 use super::diff::{diff, Difference};
 use super::model::{self, Action, Case, CasesFile, Expectation, Format, Request, Simulate};
 use crate::entra::EvalOptions;
-use crate::mapping::cli::Reader;
 use crate::mapping::simulate::{self, Options, Report, PATCH_URN};
-use crate::mapping::{presets, Mapping};
+use crate::mapping::{presets, Mapping, Reader};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value as Json};
 use std::path::Path;
