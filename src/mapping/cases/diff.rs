@@ -235,3 +235,58 @@ fn diff_json(at: &str, e: &Json, a: &Json, out: &mut Vec<Difference>) {
         _ => out.push(Difference::new(at, Some(e), Some(a))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+    use serde_json::json;
+
+    fn at(e: &Json, a: &Json) -> Vec<String> {
+        let mut out = Vec::new();
+        diff_json("body", e, a, &mut out);
+        out.iter().map(Difference::render).collect()
+    }
+
+    #[test]
+    fn member_names_that_are_not_plain_are_quoted() {
+        let urn = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+        let e = json!({urn: {"department": "Sales"}, "name": {"givenName": "Ada"}});
+        let a = json!({urn: {"department": "Labs"}, "name": {"givenName": "Ada"}, "$ref": 1});
+        assert_eq!(
+            at(&e, &a),
+            [
+                format!("body[\"{urn}\"].department: expected \"Sales\", actual \"Labs\""),
+                "body[\"$ref\"]: expected (absent), actual 1".to_string(),
+            ]
+        );
+    }
+
+    #[test]
+    fn arrays_compare_by_index_and_long_values_are_cut() {
+        let long = "x".repeat(300);
+        let d = at(&json!([1, long]), &json!([1]));
+        assert_eq!(d.len(), 1);
+        assert!(d[0].starts_with("body[1]: expected \"xxx"), "{}", d[0]);
+        assert!(d[0].ends_with("…, actual (absent)"), "{}", d[0]);
+    }
+
+    #[test]
+    fn repeated_operations_pair_in_order() {
+        let add = |v: &str| json!({"op": "Add", "path": "members", "value": [{"value": v}]});
+        let mut out = Vec::new();
+        diff_ops(
+            "ops",
+            &[add("a"), add("b")],
+            &[add("b"), add("a")],
+            &mut out,
+        );
+        // Same key twice: the first expected pairs with the first actual.
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].at, "ops[Add members].value[0].value");
+        let mut out = Vec::new();
+        diff_ops("ops", &[add("a")], &[add("a"), add("b")], &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].expected, None);
+    }
+}
