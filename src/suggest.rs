@@ -4,6 +4,9 @@
 //! A candidate is accepted, best first, when it equals the name ignoring case, when the
 //! name is a prefix of it (a truncated name: `IsSoftDel`), when the name abbreviates it
 //! (`usrPrncplNm`, `telNum`), or when it is within the edit-distance tolerance (a typo).
+//! Names translated into the reader's language are looked up in [`glossary`].
+
+pub mod glossary;
 
 /// Names longer than this get no suggestion: nobody abbreviates or mistypes a name that
 /// long, and it bounds the quadratic work per candidate.
