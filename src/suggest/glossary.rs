@@ -30,12 +30,14 @@ pub struct Concept {
 
 #[derive(Deserialize)]
 struct File {
-    languages: BTreeMap<String, String>,
+    /// In file order (serde_json's `preserve_order`), the order explanations list them in.
+    languages: serde_json::Map<String, serde_json::Value>,
     concepts: Vec<Concept>,
 }
 
 struct Glossary {
-    languages: BTreeMap<String, String>,
+    /// Code and name, in file order.
+    languages: Vec<(String, String)>,
     concepts: Vec<Concept>,
     /// Folded term → (concept index, language codes in file order).
     index: HashMap<String, (usize, Vec<String>)>,
@@ -93,8 +95,17 @@ fn load() -> Option<Glossary> {
             }
         }
     }
+    let languages: Vec<(String, String)> = file
+        .languages
+        .iter()
+        .filter_map(|(code, name)| Some((code.clone(), name.as_str()?.to_string())))
+        .collect();
+    let order = |l: &String| languages.iter().position(|(c, _)| c == l);
+    for (_, langs) in index.values_mut() {
+        langs.sort_by_key(order);
+    }
     Some(Glossary {
-        languages: file.languages,
+        languages,
         concepts: file.concepts,
         index,
     })
@@ -110,7 +121,8 @@ pub fn lookup(name: &str) -> Option<Match> {
     let concept = g.concepts.get(*i)?;
     let languages: Vec<&'static str> = langs
         .iter()
-        .filter_map(|l| g.languages.get(l).map(String::as_str))
+        .filter_map(|l| g.languages.iter().find(|(c, _)| c == l))
+        .map(|(_, name)| name.as_str())
         .collect();
     Some(Match {
         concept,
@@ -172,7 +184,11 @@ mod tests {
         }
         for c in &g.concepts {
             for lang in c.terms.keys() {
-                assert!(g.languages.contains_key(lang), "{}: {lang}", c.concept);
+                assert!(
+                    g.languages.iter().any(|(code, _)| code == lang),
+                    "{}: {lang}",
+                    c.concept
+                );
             }
         }
     }
