@@ -459,6 +459,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_non_ascii_name_is_one_diagnostic_with_the_glossary_help() {
+        let l = Limits::default();
+        let e = parse_path("adresse.ciudad", &l, ScimSyntax::default());
+        assert!(e.is_ok(), "ASCII names parse; the lint judges them");
+        let e = parse_path("correoElectrónico", &l, ScimSyntax::default()).unwrap_err();
+        let d = &e.diagnostics[0];
+        assert_eq!(
+            (d.span.start(), d.span.end()),
+            (0, "correoElectrónico".len())
+        );
+        assert_eq!(
+            d.help.as_deref(),
+            Some("did you mean `emails[type eq \"work\"].value`? (`correoElectrónico` is Spanish for email address)")
+        );
+        let src = "active eq true and códigoPostal eq \"1\"";
+        let e = parse_filter(src, &l, ScimSyntax::default()).unwrap_err();
+        let d = &e.diagnostics[0];
+        assert_eq!(&src[d.span.start()..d.span.end()], "códigoPostal");
+        assert!(d
+            .help
+            .as_deref()
+            .unwrap()
+            .starts_with("did you mean `addresses.postalCode`?"));
+        let e = parse_filter("Größe eq 1", &l, ScimSyntax::default()).unwrap_err();
+        assert!(e.diagnostics[0]
+            .message
+            .contains("`Größe` is not a SCIM attribute name"));
+        assert_eq!(e.diagnostics[0].help, None);
+    }
+
+    #[test]
     fn rejects_deep_nesting_before_pest() {
         let src = format!("{}a pr{}", "(".repeat(100), ")".repeat(100));
         let e = parse_filter(&src, &Limits::default(), ScimSyntax::default()).unwrap_err();
