@@ -619,3 +619,69 @@ fn patch_errors_name_flags_and_config_switches_not_rust_items() {
         assert!(rust_names(&err).is_empty(), "{args:?}: {err}");
     }
 }
+
+/// A name from a machine-translated vendor document gets the Entra attribute it stands for.
+#[test]
+fn check_suggests_the_attribute_a_translated_name_stands_for() {
+    let out = scimmap(
+        &["check", "Join(\" \", [Vorname], [correoElectrónico])"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("did you mean `[givenName]`? (`Vorname` is German for given name)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("did you mean `[mail]`? (`correoElectrónico` is Spanish for email address)"),
+        "{err}"
+    );
+    // Outside brackets a non-ASCII name is a syntax error on the whole name, with the same help.
+    let out = scimmap(&["check", "Join(\" \", correoElectrónico)"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("`correoElectrónico` is not a function"),
+        "{err}"
+    );
+    assert!(err.contains("^^^^^^^^^^^^^^^^^"), "{err}");
+    assert!(err.contains("did you mean `[mail]`?"), "{err}");
+    // SCIM filters: RFC 7643 names are ASCII.
+    let out = scimmap(&["filter", "nomDeFamillé eq \"x\""], Some("[]"));
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("is not a SCIM attribute name"), "{err}");
+}
+
+#[test]
+fn check_schema_suggests_translated_truncated_and_abbreviated_names() {
+    let mapping = temp_file(
+        "translated.json",
+        r#"{"object": "User", "mappings": {
+            "userName": {"expr": "[usrPrncplNm]", "matching": 1},
+            "active": "Not([IsSoftDel])",
+            "name.givenName": "[Vorname]",
+            "name.nomDeFamille": "[cognome]",
+            "adresse": "[ciudad]",
+            "correoElectrónico": "[correoElectrónico]"
+        }}"#,
+    );
+    let out = scimmap(&["check", "--schema", mapping.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    for want in [
+        "did you mean `[userPrincipalName]`?",
+        "did you mean `[IsSoftDeleted]`?",
+        "did you mean `[givenName]`? (`Vorname` is German for given name)",
+        "did you mean `[surname]`? (`cognome` is Italian for surname)",
+        "did you mean `[city]`? (`ciudad` is Spanish for city)",
+        "did you mean `familyName`? (`nomDeFamille` is French for surname)",
+        "did you mean `addresses`? (`adresse` is French and German for address)",
+        "did you mean `emails[type eq \"work\"].value`? (`correoElectrónico` is Spanish for email address)",
+    ] {
+        assert!(err.contains(want), "{want}\n{err}");
+    }
+    assert!(!err.contains("extension_<appId>"), "{err}");
+    assert!(!err.contains("found `ó`"), "{err}");
+}

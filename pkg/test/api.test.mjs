@@ -91,6 +91,18 @@ test("parse failures are values with UTF-16 offsets and line/column", () => {
   assert.ok(r.diagnostics[0].message.length > 0);
 });
 
+test("checkExpression suggests the attribute a translated name stands for", () => {
+  const src = 'Join(" ", [Vorname], [correoElectrónico])';
+  const diags = esm.checkExpression(src);
+  const mail = diags.find((d) => src.slice(d.start.offset, d.end.offset) === "[correoElectrónico]");
+  assert.ok(mail, JSON.stringify(diags));
+  assert.equal(mail.code, "translated-attribute");
+  assert.equal(mail.severity, "warning");
+  assert.equal(mail.help, "did you mean `[mail]`? (`correoElectrónico` is Spanish for email address)");
+  const given = diags.find((d) => d.help?.includes("`[givenName]`"));
+  assert.equal(given?.help, "did you mean `[givenName]`? (`Vorname` is German for given name)");
+});
+
 test("evaluate: clock, seed, exists, ignore flow, runtime errors located", () => {
   assert.deepEqual(esm.evaluate("FormatDateTime(Now(), , \"yyyyMMddHHmmss.fZ\", \"yyyy-MM-dd\")", {}, { now: NOW }).value, "2021-08-25");
   assert.deepEqual(esm.evaluate("FormatDateTime(Now(), , \"yyyyMMddHHmmss.fZ\", \"yyyy-MM-dd\")", {}, { now: new Date(NOW) }).value, "2021-08-25");

@@ -17,7 +17,9 @@
 //! - `nested-select-unique-value` (error): `SelectUniqueValue` below the top level;
 //! - `iif-null-attribute` (warning): an IIF condition reads an attribute;
 //! - `switch-source-predicate` (warning): `Switch` on `IsPresent`/`IsNull`/`IsNullOrEmpty`;
-//! - `unknown-escape` (warning): a backslash before a character other than `"` and `\`.
+//! - `unknown-escape` (warning): a backslash before a character other than `"` and `\`;
+//! - `translated-attribute` (warning): an attribute name that is a translation of an Entra
+//!   attribute's name in the glossary ([`crate::suggest::glossary`]).
 
 use crate::diagnostic::Diagnostic;
 use crate::entra::ast::{Call, Expr, ExprKind};
@@ -71,7 +73,12 @@ impl Checker<'_> {
                 }
             }
             ExprKind::String(_) => self.check_escapes(span),
-            ExprKind::Attribute(_) | ExprKind::Number(_) | ExprKind::Hex(_) => {}
+            ExprKind::Attribute(name) => {
+                if let Some(d) = translated_attribute(name, span) {
+                    self.out.push(d);
+                }
+            }
+            ExprKind::Number(_) | ExprKind::Hex(_) => {}
         }
     }
 
@@ -460,6 +467,27 @@ fn is_numeric(s: &str) -> bool {
             None => true,
             Some(f) => !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()),
         }
+}
+
+/// `[Vorname]`, `[correoElectrónico]`: an attribute name that is a term of the glossary in a
+/// language other than English (and not itself an Entra attribute) is most likely a vendor
+/// document's machine translation of the Entra attribute. Only a warning: an inbound (HR)
+/// source may really have attributes named so.
+fn translated_attribute(name: &str, span: Span) -> Option<Diagnostic> {
+    use crate::mapping::sources::{ENTRA_GROUP, ENTRA_USER};
+    if ENTRA_USER.contains(&name) || ENTRA_GROUP.contains(&name) {
+        return None;
+    }
+    let m = crate::suggest::glossary::lookup(name).filter(|m| m.translated)?;
+    let entra = m.concept.entra.as_deref()?;
+    Some(
+        Diagnostic::warning(
+            "translated-attribute",
+            span,
+            format!("`{name}` looks like a translated attribute name"),
+        )
+        .with_help(format!("did you mean `[{entra}]`? ({})", m.explain(name))),
+    )
 }
 
 /// The candidate closest to `name`, if it is close enough to be a typo (see

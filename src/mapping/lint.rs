@@ -277,7 +277,13 @@ fn lint_object(
                         .with_help("if it was meant to delimit a string, use ASCII `\"`"),
                     );
                 }
-                for d in expr.warnings() {
+                // The lint's own unknown-source-attribute says what the checker's
+                // translated-attribute would, against this object's attributes.
+                for d in expr
+                    .warnings()
+                    .iter()
+                    .filter(|d| d.code != "translated-attribute")
+                {
                     push(Field::Source, &text, d.clone());
                 }
                 lint_expression(&expr, &object, matching, am.flow(), sources, &mut |d| {
@@ -338,7 +344,10 @@ fn unknown_target(object: &str, p: &Path, text: &str, declared: &[String]) -> Op
             .schema(ENTERPRISE_URN)
             .map(|s| s.attributes.as_slice())
             .unwrap_or_default();
-        if let Some(s) = suggest(name, names.iter().map(String::as_str)) {
+        let user = !object.eq_ignore_ascii_case("Group");
+        if let Some(help) = translated_target(name, None, &names, user) {
+            d = d.with_help(help);
+        } else if let Some(s) = suggest(name, names.iter().map(String::as_str)) {
             d = d.with_help(format!("did you mean `{s}`?"));
         } else if p.attr.uri.is_none() && !object.eq_ignore_ascii_case("Group") {
             if let Some(s) = suggest(name, enterprise.iter().map(|a| a.name.as_str())) {
@@ -357,10 +366,52 @@ fn unknown_target(object: &str, p: &Path, text: &str, declared: &[String]) -> Op
         name_span(text, sub, from),
         format!("`{}` has no sub-attribute `{sub}`", attr.name),
     );
-    if let Some(s) = suggest(sub, attr.sub_attributes.iter().map(|a| a.name.as_str())) {
+    let top: Vec<String> = attrs.iter().map(|a| a.name.clone()).collect();
+    let user = !object.eq_ignore_ascii_case("Group");
+    if let Some(help) = translated_target(sub, Some(&attr.name), &top, user) {
+        d = d.with_help(help);
+    } else if let Some(s) = suggest(sub, attr.sub_attributes.iter().map(|a| a.name.as_str())) {
         d = d.with_help(format!("did you mean `{s}`?"));
     }
     Some(d)
+}
+
+/// Help for a source attribute that the glossary knows as a translation (`[Vorname]` →
+/// `[givenName]`), when the attribute it names is one this object has.
+fn translated_source(name: &str, known: &[&str], declared: &[String]) -> Option<String> {
+    let m = crate::suggest::glossary::lookup(name)?;
+    let entra = m.concept.entra.as_deref()?;
+    let exists = known.contains(&entra) || declared.iter().any(|d| d == entra);
+    exists.then(|| format!("did you mean `[{entra}]`? ({})", m.explain(name)))
+}
+
+/// Help for a target attribute (or, with `parent`, a sub-attribute of it) that the glossary
+/// knows as a translation: `adresse` → `addresses`, `name.nomDeFamille` → `familyName`. The
+/// SCIM path it names must start with one of the object's attributes (`top`), or be an
+/// enterprise-extension attribute of a user.
+fn translated_target(
+    name: &str,
+    parent: Option<&str>,
+    top: &[String],
+    user: bool,
+) -> Option<String> {
+    let m = crate::suggest::glossary::lookup(name)?;
+    let scim = m.concept.scim.as_deref()?;
+    let head = scim.split(['.', '[']).next().unwrap_or_default();
+    let exists = top.iter().any(|t| t.eq_ignore_ascii_case(head))
+        || (user && scim.starts_with(ENTERPRISE_URN));
+    if !exists {
+        return None;
+    }
+    let shown = parent
+        .and_then(|p| {
+            scim.get(..p.len())
+                .filter(|h| h.eq_ignore_ascii_case(p))
+                .and_then(|_| scim.get(p.len()..))
+                .and_then(|rest| rest.strip_prefix('.'))
+        })
+        .unwrap_or(scim);
+    Some(format!("did you mean `{shown}`? ({})", m.explain(name)))
 }
 
 fn lint_expression(
@@ -389,8 +440,15 @@ fn lint_expression(
                     format!("`{name}` is not an Entra {object} attribute"),
                 );
                 let candidates = known.iter().copied().chain(declared.iter().map(String::as_str));
-                if let Some(s) = suggest(name, candidates) {
-                    d = d.with_help(format!("did you mean `[{s}]`? (attribute names are case-sensitive)"));
+                if let Some(help) = translated_source(name, known, declared) {
+                    d = d.with_help(help);
+                } else if let Some(s) = suggest(name, candidates) {
+                    let case = if s.eq_ignore_ascii_case(name) {
+                        " (attribute names are case-sensitive)"
+                    } else {
+                        ""
+                    };
+                    d = d.with_help(format!("did you mean `[{s}]`?{case}"));
                 } else {
                     d = d.with_help("directory extensions are named `extension_<appId>_<name>`");
                 }

@@ -215,6 +215,9 @@ fn to_diagnostic(e: &pest::error::Error<Rule>, src: &str) -> Diagnostic {
             .with_help("split it into smaller expressions");
         }
     }
+    if let Some(word) = super::non_ascii_word(src, start, &['_']) {
+        return non_ascii_name(src, word);
+    }
     if src.trim().is_empty() {
         return Diagnostic::error("syntax-error", span, "the expression is empty")
             .with_help("write a function call, an attribute such as `[mail]`, or a string");
@@ -268,6 +271,28 @@ fn to_diagnostic(e: &pest::error::Error<Rule>, src: &str) -> Diagnostic {
         );
     }
     d
+}
+
+/// A bare word with a non-ASCII letter (`Join(" ", correoElectrónico)`): function names and
+/// identifiers are ASCII (grammar/entra.pest), so it is most likely an attribute name
+/// translated by a vendor's document; suggest the attribute from the glossary.
+fn non_ascii_name(src: &str, word: Span) -> Diagnostic {
+    let name = src.get(word.start()..word.end()).unwrap_or_default();
+    let d = Diagnostic::error(
+        "syntax-error",
+        word,
+        format!("`{name}` is not a function, attribute or string: names outside `[ ]` are ASCII letters, digits and `_`"),
+    );
+    let found = crate::suggest::glossary::lookup(name);
+    match found
+        .as_ref()
+        .and_then(|m| m.concept.entra.as_deref().map(|e| (m, e)))
+    {
+        Some((m, entra)) => d.with_help(format!("did you mean `[{entra}]`? ({})", m.explain(name))),
+        None => d.with_help(format!(
+            "write `[{name}]` for an attribute or `\"{name}\"` for a string"
+        )),
+    }
 }
 
 /// After an argument only `,`, `)` or a comparison operator can follow. pest also lists the

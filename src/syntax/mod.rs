@@ -103,3 +103,28 @@ pub(crate) fn init_pest() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| pest::set_call_limit(std::num::NonZeroUsize::new(2_000_000)));
 }
+
+/// When parsing stopped at a non-ASCII letter (`ó` in `correoElectrónico`), the span of the
+/// whole word around it: letters, digits and the `joiners` of the language's names. The
+/// grammars' names are ASCII, so such a word is most likely a translated attribute name,
+/// and the diagnostic should point at the name rather than at one letter.
+pub(crate) fn non_ascii_word(src: &str, at: usize, joiners: &[char]) -> Option<Span> {
+    let c = src.get(at..)?.chars().next()?;
+    if c.is_ascii() || !c.is_alphabetic() {
+        return None;
+    }
+    let in_word = |c: char| c.is_alphanumeric() || joiners.contains(&c);
+    let start = src
+        .get(..at)?
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| in_word(*c))
+        .last()
+        .map_or(at, |(i, _)| i);
+    let end = src
+        .get(at..)?
+        .char_indices()
+        .find(|(_, c)| !in_word(*c))
+        .map_or(src.len(), |(i, _)| at + i);
+    Some(Span::new(start, end))
+}

@@ -28,7 +28,8 @@ pub(crate) fn parse_filter(
     syntax: ScimSyntax,
 ) -> Result<Filter, ParseError> {
     prescan(src, limits)?;
-    let mut pairs = ScimParser::parse(Rule::filter, src).map_err(|e| convert_error(&e, src))?;
+    let mut pairs = ScimParser::parse(Rule::filter, src)
+        .map_err(|e| convert_error(&e, src, Context::Filter))?;
     let top = pairs.next().ok_or_else(|| empty(src))?;
     let or = top
         .into_inner()
@@ -44,7 +45,8 @@ pub(crate) fn parse_path(
     syntax: ScimSyntax,
 ) -> Result<Path, ParseError> {
     prescan(src, limits)?;
-    let mut pairs = ScimParser::parse(Rule::patch_path, src).map_err(|e| convert_error(&e, src))?;
+    let mut pairs = ScimParser::parse(Rule::patch_path, src)
+        .map_err(|e| convert_error(&e, src, Context::Path))?;
     let top = pairs.next().ok_or_else(|| empty(src))?;
     let b = Builder { syntax };
     let mut attr = None;
@@ -364,11 +366,21 @@ fn describe(rule: Rule) -> &'static str {
 }
 
 /// The one place a pest error becomes a [`Diagnostic`].
-fn convert_error(e: &pest::error::Error<Rule>, src: &str) -> ParseError {
+/// What was being parsed, for the help of a [`non_ascii_name`].
+#[derive(Clone, Copy)]
+enum Context {
+    Filter,
+    Path,
+}
+
+fn convert_error(e: &pest::error::Error<Rule>, src: &str, context: Context) -> ParseError {
     let (start, end) = match e.location {
         InputLocation::Pos(p) => (p, p),
         InputLocation::Span((s, e)) => (s, e),
     };
+    if let Some(word) = super::non_ascii_word(src, start, &['_', '-']) {
+        return non_ascii_name(src, word, context).into();
+    }
     let end = if end <= start {
         // Underline the character at the error (or the end of input).
         src.get(start..)
@@ -405,10 +417,77 @@ fn convert_error(e: &pest::error::Error<Rule>, src: &str) -> ParseError {
     Diagnostic::error("syntax-error", Span::new(start, end), message).into()
 }
 
+/// A name with a non-ASCII letter (`correoElectrónico`, `name.nomDeFamillé`): RFC 7643 §2.1
+/// names are ASCII (`ATTRNAME = ALPHA *(nameChar)`), so the grammar rejects it; point at the
+/// whole name and suggest the attribute a translated document meant, from the glossary.
+fn non_ascii_name(src: &str, word: Span, context: Context) -> Diagnostic {
+    let name = src.get(word.start()..word.end()).unwrap_or_default();
+    let d = Diagnostic::error(
+        "syntax-error",
+        word,
+        format!("`{name}` is not a SCIM attribute name: names are ASCII letters, digits, `-` and `_` (RFC 7643 §2.1)"),
+    );
+    let Some(m) = crate::suggest::glossary::lookup(name) else {
+        return d;
+    };
+    let Some(scim) = m.concept.scim.as_deref() else {
+        return d;
+    };
+    let path = match context {
+        Context::Path => scim.to_string(),
+        // A filter compares an attribute, not a value path: `emails.value`.
+        Context::Filter => without_value_filter(scim),
+    };
+    d.with_help(format!("did you mean `{path}`? ({})", m.explain(name)))
+}
+
+/// `addresses[type eq "work"].locality` → `addresses.locality`.
+fn without_value_filter(path: &str) -> String {
+    match (path.find('['), path.rfind(']')) {
+        (Some(open), Some(close)) if open < close => format!(
+            "{}{}",
+            path.get(..open).unwrap_or_default(),
+            path.get(close + 1..).unwrap_or_default()
+        ),
+        _ => path.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
     use super::*;
+
+    #[test]
+    fn a_non_ascii_name_is_one_diagnostic_with_the_glossary_help() {
+        let l = Limits::default();
+        let e = parse_path("adresse.ciudad", &l, ScimSyntax::default());
+        assert!(e.is_ok(), "ASCII names parse; the lint judges them");
+        let e = parse_path("correoElectrónico", &l, ScimSyntax::default()).unwrap_err();
+        let d = &e.diagnostics[0];
+        assert_eq!(
+            (d.span.start(), d.span.end()),
+            (0, "correoElectrónico".len())
+        );
+        assert_eq!(
+            d.help.as_deref(),
+            Some("did you mean `emails[type eq \"work\"].value`? (`correoElectrónico` is Spanish for email address)")
+        );
+        let src = "active eq true and códigoPostal eq \"1\"";
+        let e = parse_filter(src, &l, ScimSyntax::default()).unwrap_err();
+        let d = &e.diagnostics[0];
+        assert_eq!(&src[d.span.start()..d.span.end()], "códigoPostal");
+        assert!(d
+            .help
+            .as_deref()
+            .unwrap()
+            .starts_with("did you mean `addresses.postalCode`?"));
+        let e = parse_filter("Größe eq 1", &l, ScimSyntax::default()).unwrap_err();
+        assert!(e.diagnostics[0]
+            .message
+            .contains("`Größe` is not a SCIM attribute name"));
+        assert_eq!(e.diagnostics[0].help, None);
+    }
 
     #[test]
     fn rejects_deep_nesting_before_pest() {
