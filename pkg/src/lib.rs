@@ -24,6 +24,7 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 mod args;
+mod cases;
 
 use args::{
     mapping_input, object, object_or_undefined, opt_string, options as check_options, string,

@@ -270,3 +270,92 @@ export interface Report {
 
 /** `report` is `undefined` on a failure, so `const { report } = simulate(…)` type-checks. */
 export type SimulateResult = { ok: true; report: Report } | (MappingFailure & { report?: undefined });
+
+// ---- mapping tests (`test`, the cases files of `scimmap test`) ------------------------
+
+/** Simulation flags of a case (`aadOptscim062020`, `deleted`) and the clock and seed of its expressions. */
+export interface CaseSimulate {
+  aadOptscim062020?: boolean;
+  deleted?: boolean;
+  /** RFC 3339 date-time that `Now()` returns. */
+  now?: string;
+  /** Seed of `Guid()` and `RandomString()`. */
+  seed?: number;
+}
+
+/** One request Entra sends; `{id}` in `path` stands for an id the app assigns. */
+export interface CaseRequest {
+  method: "POST" | "PATCH" | "DELETE";
+  path: string;
+  /** A POST's resource, or a whole PatchOp message. */
+  body?: JsonValue;
+  /** A PATCH's `Operations` (compared as a set). */
+  operations?: JsonObject[];
+}
+
+/** What a case expects Entra to do. */
+export interface CaseExpectation {
+  action: "create" | "update" | "disable" | "delete" | "skip" | "error";
+  /** Words the reason must contain. */
+  reason?: string;
+  /** The matching filters, in priority order. */
+  matching?: string[];
+  requests?: CaseRequest[];
+}
+
+/** One case: a mapping, an Entra object, optionally the app's resource, and the expectation. */
+export interface Case {
+  name: string;
+  description?: string;
+  preset?: string;
+  /** A mapping file's name in `options.files`. */
+  schema?: string;
+  object?: string;
+  source: InputObject;
+  current?: InputObject;
+  simulate?: CaseSimulate;
+  expect?: CaseExpectation;
+}
+
+/** A cases file (schemas/cases.schema.json); `preset`, `schema`, `object` and `simulate` are defaults for every case. */
+export interface CasesFile {
+  $schema?: string;
+  description?: string;
+  preset?: string;
+  schema?: string;
+  object?: string;
+  simulate?: CaseSimulate;
+  cases: Case[];
+}
+
+export interface TestOptions {
+  /** The mapping files cases name with `schema`: name → JSON text or object. */
+  files?: Record<string, string | InputObject>;
+  /** The syntax of `cases` given as text (default: JSON when it starts with `{`, else TOML). */
+  format?: "json" | "toml";
+}
+
+/** Where expected and actual differ: `action`, `requests[0].body.name.givenName`, … */
+export interface CaseDifference {
+  at: string;
+  /** `null` when the case expects nothing there. */
+  expected: JsonValue | null;
+  /** `null` when nothing is there. */
+  actual: JsonValue | null;
+}
+
+export interface CaseReport {
+  name: string;
+  passed: boolean;
+  /** On a failure: where expected and actual differ. */
+  differences?: CaseDifference[];
+  /** On a failure: what the simulation did, in the expectation's shape (paste it into `expect`). */
+  actual?: CaseExpectation;
+  /** On a failure: a one-line summary. */
+  message?: string;
+}
+
+/** `ok` says the cases ran; `failed` counts the cases that did not pass. */
+export type TestResult =
+  | { ok: true; passed: number; failed: number; cases: CaseReport[] }
+  | (Failure & { passed?: undefined; failed?: undefined; cases?: undefined });

@@ -60,6 +60,7 @@ const EXPORTS = {
   applyMapping: [["mapping", "mapping", "webex"], ["source", "object?", USER], ["options", "options", { now: NOW }]],
   simulate: [["mapping", "mapping", "webex"], ["source", "object?", USER], ["options", "options", { now: NOW }]],
   mapUsersJson: [["mapping", "mapping", "webex"], ["users", "string", "[]"], ["options", "options", { now: NOW }]],
+  test: [["cases", "mapping", { preset: "webex", cases: [{ name: "c", source: USER }] }], ["options", "options", {}]],
 };
 
 // Class methods, called on a live instance; getters and free/dispose take no arguments.

@@ -34,7 +34,7 @@ pub use model::{
     json_schema, parse, Action, Case, CasesFile, Expectation, Format, Request, Simulate, MAX_CASES,
     MAX_FILE_BYTES,
 };
-pub use run::{observed, run_file, CaseResult, FileResult};
+pub use run::{observed, run_file, run_file_at, CaseResult, FileResult};
 pub use update::{recorded, update};
 
 use crate::mapping::Reader;
@@ -234,7 +234,9 @@ pub fn json_report(results: &[FileResult], updated: &[FileWrite]) -> String {
     s
 }
 
-fn case_json(c: &CaseResult) -> Json {
+/// One case as the JSON report and the npm package give it: `{"name", "passed"}`, plus
+/// `differences`, `actual` and `message` when it fails.
+pub fn case_json(c: &CaseResult) -> Json {
     let mut v = json!({"name": c.name, "passed": c.passed()});
     if let (false, Json::Object(o)) = (c.passed(), &mut v) {
         o.insert("differences".into(), json!(c.differences));

@@ -42,6 +42,7 @@ pub struct FileResult {
 }
 
 /// A case ready to run: its mapping loaded and its flags parsed.
+#[derive(Clone)]
 struct Prepared<'a> {
     case: &'a Case,
     mapping: usize,
@@ -56,6 +57,20 @@ struct Prepared<'a> {
 /// The file is invalid, or a case names a mapping that cannot be loaded or an object
 /// type the mapping does not have. Nothing runs then.
 pub fn run_file(path: &str, text: &str, read: Reader<'_>) -> Result<FileResult, String> {
+    run_file_at(path, text, read, None)
+}
+
+/// [`run_file`], with the clock of the cases that set no `simulate.now`: where there is
+/// no system clock (WebAssembly), the caller passes its own.
+///
+/// # Errors
+/// As [`run_file`].
+pub fn run_file_at(
+    path: &str,
+    text: &str,
+    read: Reader<'_>,
+    clock: Option<DateTime<Utc>>,
+) -> Result<FileResult, String> {
     let format = Format::of(path);
     let file = model::parse(text, format)?;
     let mut mappings = Vec::new();
@@ -65,7 +80,13 @@ pub fn run_file(path: &str, text: &str, read: Reader<'_>) -> Result<FileResult, 
         .enumerate()
         .map(|(i, c)| prepare(path, &file, i, c, &mut mappings, read))
         .collect::<Result<Vec<_>, _>>()?;
-    let cases = prepared.iter().map(|p| run_case(p, &mappings)).collect();
+    let cases = prepared
+        .iter()
+        .map(|p| {
+            let now = p.now.or(clock);
+            run_case(&Prepared { now, ..p.clone() }, &mappings)
+        })
+        .collect();
     Ok(FileResult {
         path: path.to_string(),
         format,
