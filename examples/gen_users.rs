@@ -10,29 +10,90 @@
 //! of 999 users, one page per line, under Graph's property names (`id`, `mobilePhone`,
 //! `businessPhones`, …); `json` an array; `jsonl` one user per line. About 30% of the users
 //! have a mail address that differs from their user principal name, 5% none, 3% are
-//! disabled, and one in twelve works in the "Contractors" department.
+//! disabled, 12% have a middle initial in their display name, and one in twelve works in
+//! the "Contractors" department.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use serde_json::{json, Map, Value as Json};
 use std::io::Write;
 
 const GIVEN: &[&str] = &[
-    "Ada", "Alan", "Grace", "Edsger", "Barbara", "Donald", "Frances", "John", "Margaret",
-    "Dennis", "Radia", "Ken", "Katherine", "Tim", "Hedy", "Linus", "Sophie", "Niklaus", "Zoë",
-    "Élise", "Jürgen", "Ngozi", "Haruki", "Priya",
+    "Ada",
+    "Alan",
+    "Grace",
+    "Edsger",
+    "Barbara",
+    "Donald",
+    "Frances",
+    "John",
+    "Margaret",
+    "Dennis",
+    "Radia",
+    "Ken",
+    "Katherine",
+    "Tim",
+    "Hedy",
+    "Linus",
+    "Sophie",
+    "Niklaus",
+    "Zoë",
+    "Élise",
+    "Jürgen",
+    "Ngozi",
+    "Haruki",
+    "Priya",
 ];
 const SURNAMES: &[&str] = &[
-    "Lovelace", "Turing", "Hopper", "Dijkstra", "Liskov", "Knuth", "Allen", "McCarthy",
-    "Hamilton", "Ritchie", "Perlman", "Thompson", "Johnson", "Berners-Lee", "Lamarr", "Torvalds",
-    "Wilson", "Wirth", "Dupont", "Müller", "O'Brien", "Okafor", "Sato", "Raman",
+    "Lovelace",
+    "Turing",
+    "Hopper",
+    "Dijkstra",
+    "Liskov",
+    "Knuth",
+    "Allen",
+    "McCarthy",
+    "Hamilton",
+    "Ritchie",
+    "Perlman",
+    "Thompson",
+    "Johnson",
+    "Berners-Lee",
+    "Lamarr",
+    "Torvalds",
+    "Wilson",
+    "Wirth",
+    "Dupont",
+    "Müller",
+    "O'Brien",
+    "Okafor",
+    "Sato",
+    "Raman",
 ];
 const DEPARTMENTS: &[&str] = &[
-    "Research", "Engineering", "Sales", "Support", "Finance", "Marketing", "Legal", "Operations",
-    "People", "Platform", "Design", "Contractors",
+    "Research",
+    "Engineering",
+    "Sales",
+    "Support",
+    "Finance",
+    "Marketing",
+    "Legal",
+    "Operations",
+    "People",
+    "Platform",
+    "Design",
+    "Contractors",
 ];
 const TITLES: &[&str] = &[
-    "Analyst", "Engineer", "Senior Engineer", "Manager", "Director", "Consultant", "Designer",
-    "Account Executive", "Support Specialist", "Site Reliability Engineer",
+    "Analyst",
+    "Engineer",
+    "Senior Engineer",
+    "Manager",
+    "Director",
+    "Consultant",
+    "Designer",
+    "Account Executive",
+    "Support Specialist",
+    "Site Reliability Engineer",
 ];
 const PLACES: &[(&str, &str, &str, &str, &str)] = &[
     ("US", "Seattle", "WA", "98101", "United States"),
@@ -131,7 +192,13 @@ fn user(i: u64, rng: &mut Rng) -> Map<String, Json> {
         u.insert(k.to_string(), v);
     };
     put("userPrincipalName", json!(upn));
-    put("displayName", json!(format!("{given} {surname}")));
+    let display = if rng.chance(12) {
+        let initial = char::from(b'A' + (rng.next() % 26) as u8);
+        format!("{given} {initial}. {surname}")
+    } else {
+        format!("{given} {surname}")
+    };
+    put("displayName", json!(display));
     put("surname", json!(surname));
     if let Some(m) = &mail {
         put("mail", json!(m));
@@ -159,17 +226,29 @@ fn user(i: u64, rng: &mut Rng) -> Map<String, Json> {
     put("department", json!(department));
     put("accountEnabled", json!(!rng.chance(3)));
     put("usageLocation", json!(country_code));
-    put("streetAddress", json!(format!("{} Main Street", 1 + i % 500)));
+    put(
+        "streetAddress",
+        json!(format!("{} Main Street", 1 + i % 500)),
+    );
     put("state", json!(state));
     put("country", json!(country));
-    put("physicalDeliveryOfficeName", json!(format!("{city} {}", 1 + i % 4)));
+    put(
+        "physicalDeliveryOfficeName",
+        json!(format!("{city} {}", 1 + i % 4)),
+    );
     put("city", json!(city));
     put("postalCode", json!(postal));
     if rng.chance(80) {
-        put("telephoneNumber", json!(format!("+1 206 555 {:04}", i % 10_000)));
+        put(
+            "telephoneNumber",
+            json!(format!("+1 206 555 {:04}", i % 10_000)),
+        );
     }
     if rng.chance(60) {
-        put("mobile", json!(format!("+1 425 555 {:04}", (i * 7) % 10_000)));
+        put(
+            "mobile",
+            json!(format!("+1 425 555 {:04}", (i * 7) % 10_000)),
+        );
     }
     u
 }
@@ -263,7 +342,9 @@ fn main() {
                 if end < count {
                     p.insert(
                         "@odata.nextLink".into(),
-                        json!(format!("https://graph.microsoft.com/v1.0/users?$skiptoken=p{end}")),
+                        json!(format!(
+                            "https://graph.microsoft.com/v1.0/users?$skiptoken=p{end}"
+                        )),
                     );
                 }
                 p.insert("value".into(), Json::Array(page));

@@ -9,7 +9,8 @@
 )]
 
 use scimmap::mapping::impact::{
-    run_reader, users, Format, Impact, ImpactOptions, InputError, Kind, Severity, Summary,
+    run_reader, run_reader_parallel, users, Format, Impact, ImpactOptions, InputError, Kind,
+    Severity, Summary,
 };
 use scimmap::mapping::{presets, Mapping};
 use serde_json::{json, Value as Json};
@@ -68,7 +69,7 @@ fn run(from: &Mapping, to: &Mapping, path: &str) -> Summary {
     impact.finish()
 }
 
-fn finding<'a>(s: &'a Summary, kind: Kind) -> &'a scimmap::mapping::impact::Finding {
+fn finding(s: &Summary, kind: Kind) -> &scimmap::mapping::impact::Finding {
     s.findings.iter().find(|f| f.kind == kind).unwrap()
 }
 
@@ -111,7 +112,10 @@ fn every_format_reads_the_same_seven_users() {
     assert_eq!(portal[3]["IsSoftDeleted"], true);
     assert_eq!(portal[0]["createdDateTime"], "8/19/2021 1:25:31 PM");
     assert_eq!(portal[0]["identityIssuer"], "contoso.onmicrosoft.com");
-    assert!(portal[0].get("mobile").is_none(), "a blank cell is no value");
+    assert!(
+        portal[0].get("mobile").is_none(),
+        "a blank cell is no value"
+    );
 }
 
 #[test]
@@ -122,7 +126,9 @@ fn explicit_formats_and_detection_agree() {
         ("tests/impact/users.json", Format::Json),
         ("tests/impact/users.jsonl", Format::Jsonl),
     ] {
-        let given: Vec<Json> = users(open(path), Some(format)).map(Result::unwrap).collect();
+        let given: Vec<Json> = users(open(path), Some(format))
+            .map(Result::unwrap)
+            .collect();
         let detected: Vec<Json> = users(open(path), None).map(Result::unwrap).collect();
         assert_eq!(given, detected, "{path}");
     }
@@ -148,9 +154,19 @@ fn a_new_matching_source_is_the_dangerous_finding_listed_first() {
         assert_eq!((s.changed, s.unchanged), (2, 5));
         let alan = &first.examples[0];
         assert_eq!(alan.user, "alan.turing@contoso.com");
-        assert_eq!(alan.before, Some(json!("userName eq \"alan.turing@contoso.com\"")));
-        assert_eq!(alan.after, Some(json!("userName eq \"aturing@mail.contoso.com\"")));
-        assert!(alan.detail.contains("creates a second user"), "{}", alan.detail);
+        assert_eq!(
+            alan.before,
+            Some(json!("userName eq \"alan.turing@contoso.com\""))
+        );
+        assert_eq!(
+            alan.after,
+            Some(json!("userName eq \"aturing@mail.contoso.com\""))
+        );
+        assert!(
+            alan.detail.contains("creates a second user"),
+            "{}",
+            alan.detail
+        );
         let svc = &first.examples[1];
         assert_eq!(svc.user, "svc-scanner@contoso.onmicrosoft.com");
         assert!(svc.detail.contains("no matching value"), "{}", svc.detail);
@@ -196,10 +212,15 @@ fn a_scoping_filter_moves_users_out_of_scope() {
     // Grace works for "Contractors"; the service account has no department, and NOT
     // EQUALS does not hold on a missing value.
     assert_eq!(leaving.count, 2);
-    assert_eq!(leaving.examples[1].user, "svc-scanner@contoso.onmicrosoft.com");
+    assert_eq!(
+        leaving.examples[1].user,
+        "svc-scanner@contoso.onmicrosoft.com"
+    );
     assert_eq!(leaving.severity, Severity::Warning);
     assert_eq!(leaving.examples[0].user, "grace.hopper@contoso.com");
-    assert!(leaving.examples[0].detail.contains("department NOT EQUALS Contractors"));
+    assert!(leaving.examples[0]
+        .detail
+        .contains("department NOT EQUALS Contractors"));
     assert!(!s.dangerous());
     // The other way round, Grace enters scope.
     let back = run(&to, &webex(), "tests/impact/portal-users.csv");
@@ -223,7 +244,9 @@ fn an_expression_that_fails_is_a_new_error() {
     // evaluating the mapping.
     assert_eq!(errors.count, 5, "{s:#?}");
     assert!(
-        errors.examples[0].detail.contains("does not match the format"),
+        errors.examples[0]
+            .detail
+            .contains("does not match the format"),
         "{}",
         errors.examples[0].detail
     );
@@ -265,7 +288,15 @@ fn the_summary_serialises_in_camel_case() {
     assert_eq!(j["findings"][0]["kind"], "matchingChanged");
     assert_eq!(j["findings"][0]["severity"], "dangerous");
     assert_eq!(j["from"], "preset:webex");
-    for member in ["to", "object", "users", "unchanged", "changed", "attributes", "notes"] {
+    for member in [
+        "to",
+        "object",
+        "users",
+        "unchanged",
+        "changed",
+        "attributes",
+        "notes",
+    ] {
         assert!(j.get(member).is_some(), "{member}");
     }
     let kinds: Vec<&str> = j["findings"]
@@ -298,7 +329,10 @@ fn first_error(text: &str, format: Option<Format>) -> InputError {
 fn malformed_input_names_the_record_and_line() {
     let e = first_error("[\n {\"a\": 1},\n {\"b\": 2},\n {\"c\": }\n]", None);
     assert_eq!((e.record, e.line), (Some(3), Some(4)), "{e}");
-    assert!(e.to_string().starts_with("record 3 (line 4): invalid JSON"), "{e}");
+    assert!(
+        e.to_string().starts_with("record 3 (line 4): invalid JSON"),
+        "{e}"
+    );
 
     let e = first_error("{\"a\": 1}\n{\"b\": 2\n", None);
     assert_eq!(e.record, Some(2), "{e}");
@@ -328,7 +362,10 @@ fn empty_input_is_no_user() {
         assert_eq!(users(text.as_bytes(), None).count(), 0, "{text:?}");
     }
     let mut impact = Impact::new(&webex(), &webex(), &options()).unwrap();
-    assert_eq!(run_reader(&mut impact, "".as_bytes(), None, None).unwrap(), 0);
+    assert_eq!(
+        run_reader(&mut impact, "".as_bytes(), None, None).unwrap(),
+        0
+    );
     assert_eq!(impact.finish().users, 0);
 }
 
@@ -364,29 +401,33 @@ impl Read for Generated {
     }
 }
 
+fn generated(count: usize, produced: &Rc<Cell<u64>>) -> BufReader<Generated> {
+    BufReader::with_capacity(
+        8192,
+        Generated {
+            next: 0,
+            count,
+            line: Vec::new(),
+            at: 0,
+            produced: Rc::clone(produced),
+        },
+    )
+}
+
+fn compact(expr: &str) -> Mapping {
+    Mapping::from_json(&json!({"object": "User",
+        "mappings": {"userName": {"expr": expr, "matching": 1}}}))
+    .unwrap()
+}
+
 #[test]
 fn two_hundred_thousand_users_stream_through() {
     const COUNT: usize = 200_000;
     let produced = Rc::new(Cell::new(0));
-    let input = BufReader::with_capacity(
-        8192,
-        Generated {
-            next: 0,
-            count: COUNT,
-            line: Vec::new(),
-            at: 0,
-            produced: Rc::clone(&produced),
-        },
-    );
-    let compact = |expr: &str| {
-        Mapping::from_json(&json!({"object": "User",
-            "mappings": {"userName": {"expr": expr, "matching": 1}}}))
-        .unwrap()
-    };
     let (from, to) = (compact("[userPrincipalName]"), compact("[mail]"));
     let mut impact = Impact::new(&from, &to, &options()).unwrap();
     // Each user line is under 120 bytes: the reader never holds more than its buffer
-    // ahead of the users already simulated.
+    // ahead of the users it has handed over.
     let mut checked = 0;
     let mut check = |n: usize| {
         assert!(
@@ -396,13 +437,45 @@ fn two_hundred_thousand_users_stream_through() {
         );
         checked += 1;
     };
-    let n = run_reader(&mut impact, input, Some(Format::Jsonl), Some(&mut check)).unwrap();
+    let input = generated(COUNT, &produced);
+    let n =
+        run_reader_parallel(&mut impact, input, Some(Format::Jsonl), 2, Some(&mut check)).unwrap();
     assert_eq!(n, COUNT);
     assert!(checked >= COUNT / 1024);
     let s = impact.finish();
     assert_eq!(s.users, COUNT);
-    assert_eq!(finding(&s, Kind::MatchingChanged).count, COUNT / 10);
-    assert_eq!(finding(&s, Kind::MatchingChanged).examples.len(), 3);
+    let matching = finding(&s, Kind::MatchingChanged);
+    assert_eq!(matching.count, COUNT / 10);
+    let first: Vec<&str> = matching.examples.iter().map(|e| e.user.as_str()).collect();
+    assert_eq!(
+        first,
+        [
+            "user0@contoso.com",
+            "user10@contoso.com",
+            "user20@contoso.com"
+        ]
+    );
+}
+
+#[test]
+fn threads_give_the_same_summary_as_one() {
+    let (from, to) = (compact("[userPrincipalName]"), compact("[mail]"));
+    let produced = Rc::new(Cell::new(0));
+    let opts = ImpactOptions {
+        examples: 5,
+        ..options()
+    };
+    let mut one = Impact::new(&from, &to, &opts).unwrap();
+    run_reader(&mut one, generated(3000, &produced), None, None).unwrap();
+    let mut many = Impact::new(&from, &to, &opts).unwrap();
+    run_reader_parallel(&mut many, generated(3000, &produced), None, 3, None).unwrap();
+    assert_eq!(one.finish(), many.finish());
+    // An input error stops both after the same users.
+    let text = "{\"userPrincipalName\": \"a@x\"}\n".repeat(1500) + "{\"b\": }\n";
+    let mut many = Impact::new(&from, &to, &opts).unwrap();
+    let e = run_reader_parallel(&mut many, text.as_bytes(), None, 2, None).unwrap_err();
+    assert_eq!(e.record, Some(1501));
+    assert_eq!(many.users(), 1500);
 }
 
 fn scimmap(args: &[&str], stdin: Option<&[u8]>) -> (i32, String, String) {
@@ -447,8 +520,15 @@ fn the_command_reports_dangerous_changes_first_and_exits_1() {
         ),
         "{out}"
     );
-    let first_row = table.iter().position(|l| l.starts_with("SEVERITY")).unwrap() + 1;
-    assert!(table[first_row].starts_with("dangerous  matchingChanged"), "{out}");
+    let first_row = table
+        .iter()
+        .position(|l| l.starts_with("SEVERITY"))
+        .unwrap()
+        + 1;
+    assert!(
+        table[first_row].starts_with("dangerous  matchingChanged"),
+        "{out}"
+    );
     assert!(out.contains("leavingScope"), "{out}");
     assert!(out.contains("grace.hopper@contoso.com"), "{out}");
 }
@@ -458,7 +538,14 @@ fn the_command_prints_json_and_reads_stdin() {
     let users = std::fs::read("tests/impact/graph-users.json").unwrap();
     let (code, out, err) = scimmap(
         &[
-            "impact", "--from", "preset:webex", "--to", "preset:webex", "--users", "-", "--json",
+            "impact",
+            "--from",
+            "preset:webex",
+            "--to",
+            "preset:webex",
+            "--users",
+            "-",
+            "--json",
         ],
         Some(&users),
     );
@@ -483,7 +570,10 @@ fn the_command_exits_2_for_unreadable_input() {
     };
     let (code, _, err) = run(with(&["--users", "/nonexistent/users.csv"]), None);
     assert_eq!(code, 2);
-    assert!(err.contains("cannot read `/nonexistent/users.csv`"), "{err}");
+    assert!(
+        err.contains("cannot read `/nonexistent/users.csv`"),
+        "{err}"
+    );
 
     let (code, _, err) = run(with(&["--users", "-"]), Some(b"[{\"a\": 1},\n{\"b\": ]"));
     assert_eq!(code, 2);
@@ -507,7 +597,10 @@ fn the_command_exits_2_for_unreadable_input() {
     assert_eq!(code, 2);
     assert!(err.contains("--from: unknown preset `nope`"), "{err}");
 
-    let (code, _, err) = run(with(&["--users", "tests/impact/users.json", "--format", "xml"]), None);
+    let (code, _, err) = run(
+        with(&["--users", "tests/impact/users.json", "--format", "xml"]),
+        None,
+    );
     assert_eq!(code, 2);
     assert!(err.contains("possible values"), "{err}");
 

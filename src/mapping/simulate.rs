@@ -334,7 +334,12 @@ pub fn create_requests(m: &CompiledMapping, applied: &Applied, flag: bool) -> Ve
 }
 
 /// [`create_requests`] taking the resource, so that a simulation does not copy it.
-fn requests_creating(m: &CompiledMapping, mut body: Json, steps: &[Step], flag: bool) -> Vec<Request> {
+fn requests_creating(
+    m: &CompiledMapping,
+    mut body: Json,
+    steps: &[Step],
+    flag: bool,
+) -> Vec<Request> {
     let mut members = Vec::new();
     let written = steps.iter().enumerate().filter_map(|(i, s)| match s {
         Step::Sent { value, .. } | Step::Default { value, .. } => Some((i, value)),

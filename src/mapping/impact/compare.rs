@@ -11,7 +11,7 @@
 
 use super::Kind;
 use crate::entra::EvalOptions;
-use crate::mapping::apply::{CompiledMapping, MappingError, Step};
+use crate::mapping::apply::{produce, CompiledMapping, MappingError, Mode, Produced, Step};
 use crate::mapping::simulate::{self, simulate, Action, Report, Request};
 use crate::scim::{AttrPath, CompValue, CompareOp, Compat, Filter, Schemas};
 use crate::span::Span;
@@ -51,7 +51,11 @@ impl Side {
         }
     }
 
-    pub fn options<'a>(&self, aad_opt_scim062020: bool, eval: EvalOptions<'a>) -> simulate::Options<'a> {
+    pub fn options<'a>(
+        &self,
+        aad_opt_scim062020: bool,
+        eval: EvalOptions<'a>,
+    ) -> simulate::Options<'a> {
         simulate::Options {
             aad_opt_scim062020,
             hard_deleted: false,
@@ -329,7 +333,13 @@ fn found(to: &Side, a: &Report, b: &Report, app: &Json) -> bool {
     let mut built = Vec::with_capacity(to.matching.len());
     for (i, attr) in &to.matching {
         match (attr, b.steps.get(*i)) {
-            (Some(path), Some(Step::Sent { value: Json::String(v), .. })) => {
+            (
+                Some(path),
+                Some(Step::Sent {
+                    value: Json::String(v),
+                    ..
+                }),
+            ) => {
                 built.push(Filter::Compare {
                     path: path.clone(),
                     op: CompareOp::Eq,
@@ -376,4 +386,100 @@ fn attribute_diffs<'r>(pairs: &[Pair], a: &'r [Step], b: &'r [Step]) -> Vec<Attr
         });
     }
     out
+}
+
+/// The two mappings differ only in what some attribute mappings produce (their source,
+/// default value or flow type), with the same targets in the same order, the same matching
+/// priorities and the same capabilities, as after most edits. Then a user for whom each
+/// differing attribute mapping produces under the new mapping what it produced under the
+/// old one, and whom both scopes treat alike, gets the same simulation under both: it is
+/// unchanged without simulating the new mapping. Anything else (an error, a differing
+/// value, another action) goes the full way.
+pub(crate) struct Shortcut {
+    /// The attribute mappings (same index in both) that differ.
+    differing: Vec<usize>,
+    scope_differs: bool,
+    matching_differs: bool,
+}
+
+impl Shortcut {
+    pub fn new(from: &Side, to: &Side) -> Option<Shortcut> {
+        let (a, b) = (&from.mapping, &to.mapping);
+        let comparable = a.attributes.len() == b.attributes.len()
+            && a.target_object == b.target_object
+            && a.source_object == b.source_object
+            && from.cannot_create == to.cannot_create
+            && from.cannot_delete == to.cannot_delete;
+        if !comparable {
+            return None;
+        }
+        let mut differing = Vec::new();
+        for (i, (x, y)) in a.attributes.iter().zip(&b.attributes).enumerate() {
+            let same_target = x.target_text == y.target_text
+                && x.matching == y.matching
+                && x.kind == y.kind
+                && x.multi == y.multi;
+            if !same_target {
+                return None;
+            }
+            let source =
+                |e: &Option<crate::entra::Expression>| e.as_ref().map(|e| e.source().to_string());
+            if source(&x.expr) != source(&y.expr) || x.default != y.default || x.flow != y.flow {
+                differing.push(i);
+            }
+        }
+        let matching_differs = differing
+            .iter()
+            .any(|i| a.attributes.get(*i).is_some_and(|x| x.matching.is_some()));
+        Some(Shortcut {
+            differing,
+            scope_differs: a.model.scope() != b.model.scope(),
+            matching_differs,
+        })
+    }
+
+    /// Whether `user`, whose old outcome is `before`, is certainly unchanged.
+    pub fn unchanged(
+        &self,
+        to: &Side,
+        user: &Json,
+        before: &Outcome,
+        eval: &EvalOptions<'_>,
+    ) -> bool {
+        let Ok(a) = before else { return false };
+        let in_scope = if self.scope_differs {
+            crate::mapping::scope::evaluate(to.mapping.model.scope(), user).in_scope
+        } else {
+            a.scope.in_scope
+        };
+        if in_scope != a.scope.in_scope {
+            return false;
+        }
+        if self.matching_differs {
+            match simulate::matching_queries(&to.mapping, user, eval) {
+                Ok(q) if q == a.matching => {}
+                _ => return false,
+            }
+        }
+        match a.action {
+            Action::Create => {}
+            // Skipped before any attribute mapping ran (out of scope, disabled, or the app
+            // cannot create): the new mapping skips the same way.
+            Action::Skip if a.steps.is_empty() => return true,
+            _ => return false,
+        }
+        self.differing.iter().all(|&i| {
+            let (Some(attribute), Some(step)) = (to.mapping.attributes.get(i), a.steps.get(i))
+            else {
+                return false;
+            };
+            match (produce(attribute, user, Mode::Create, eval), step) {
+                (Ok(Produced::Value(v, false)), Step::Sent { value, .. })
+                | (Ok(Produced::Value(v, true)), Step::Default { value, .. }) => v == *value,
+                (Ok(Produced::Null), Step::Null { .. })
+                | (Ok(Produced::Ignored), Step::Ignored { .. }) => true,
+                _ => false,
+            }
+        })
+    }
 }

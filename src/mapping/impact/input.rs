@@ -410,9 +410,8 @@ impl<R: BufRead> JsonRecords<R> {
                     let c = self.bytes.skip_ws().map_err(|e| io_error(&e))?;
                     if name == "value" {
                         if c != Some(b'[') {
-                            return Err(
-                                self.error(None, "a Graph page's `value` must be an array of users")
-                            );
+                            return Err(self
+                                .error(None, "a Graph page's `value` must be an array of users"));
                         }
                         self.bytes.bump();
                         self.at = At::Elements {
@@ -628,9 +627,7 @@ impl<R: BufRead> CsvRecords<R> {
 
     /// The line of the row last read (blank lines before the header were skipped).
     fn line(&self) -> Option<u64> {
-        self.row
-            .position()
-            .map(|p| p.line() + self.first_line - 1)
+        self.row.position().map(|p| p.line() + self.first_line - 1)
     }
 
     fn error(&self, record: Option<usize>, e: &csv::Error) -> InputError {
@@ -760,7 +757,10 @@ mod tests {
 
     #[test]
     fn the_scanner_keeps_brackets_and_quotes_inside_strings() {
-        let out = read(r#"[{"a": "]}\"[{", "b": [1, {"c": "\\"}]}, {"d": 1}]"#, None);
+        let out = read(
+            r#"[{"a": "]}\"[{", "b": [1, {"c": "\\"}]}, {"d": 1}]"#,
+            None,
+        );
         assert_eq!(out.len(), 2);
         assert_eq!(out[0].as_ref().unwrap()["a"], "]}\"[{");
         assert_eq!(out[1].as_ref().unwrap()["d"], 1);

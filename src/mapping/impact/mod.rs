@@ -28,9 +28,9 @@
 //! assert!(summary.dangerous());
 //! ```
 
-mod compare;
 #[cfg(feature = "cli")]
 pub mod cli;
+mod compare;
 pub mod input;
 pub mod report;
 
@@ -40,7 +40,7 @@ pub use report::{render_text, AttributeChange, Example, Finding, Kind, Severity,
 use crate::entra::EvalOptions;
 use crate::mapping::Mapping;
 use chrono::{DateTime, Utc};
-use compare::{Change, Context, Pair, Side};
+use compare::{Change, Context, Pair, Shortcut, Side};
 use serde_json::Value as Json;
 use std::io::BufRead;
 use std::sync::Arc;
@@ -107,6 +107,7 @@ struct Shared {
     object: String,
     opts: ImpactOptions,
     now: DateTime<Utc>,
+    shortcut: Option<Shortcut>,
 }
 
 /// An impact run in progress: add users, then [`Impact::finish`].
@@ -154,6 +155,7 @@ impl Impact {
             .ok_or("there is no system clock here: give the time Now() returns (now)")?;
         let pairs = compare::pairs(&a.mapping, &b.mapping);
         let shared = Shared {
+            shortcut: Shortcut::new(&a, &b),
             object: a.mapping.source_object.clone(),
             from: a,
             to: b,
@@ -166,7 +168,11 @@ impl Impact {
 
     /// An empty part of the run whose first user is record `offset + 1`.
     fn part(shared: Arc<Shared>, offset: usize) -> Impact {
-        let attributes = shared.pairs.iter().map(|_| AttributeTally::default()).collect();
+        let attributes = shared
+            .pairs
+            .iter()
+            .map(|_| AttributeTally::default())
+            .collect();
         Impact {
             shared,
             offset,
@@ -222,6 +228,12 @@ impl Impact {
         };
         let aad = shared.opts.aad_opt_scim062020;
         let before = shared.from.simulate(user, aad, &eval);
+        if let Some(s) = &shared.shortcut {
+            if s.unchanged(&shared.to, user, &before, &eval) {
+                self.unchanged += 1;
+                return;
+            }
+        }
         let after = shared.to.simulate(user, aad, &eval);
         let cx = Context {
             to: &shared.to,
@@ -232,7 +244,11 @@ impl Impact {
         let verdict = compare::compare(&cx, user, &before, &after);
         let wanted = shared.opts.examples;
         let mut label = None;
-        let mut name = || label.get_or_insert_with(|| report::label(user, record)).clone();
+        let mut name = || {
+            label
+                .get_or_insert_with(|| report::label(user, record))
+                .clone()
+        };
         for d in &verdict.attributes {
             let Some(t) = self.attributes.get_mut(d.pair) else {
                 continue;
@@ -371,7 +387,7 @@ pub fn run_reader<R: BufRead>(
             }
         }
     }
-    if let Some(p) = progress.as_deref_mut() {
+    if let Some(p) = progress {
         p(n);
     }
     Ok(n)
@@ -473,7 +489,7 @@ pub fn run_reader_parallel<R: BufRead>(
             merge(impact, Some(part));
         }
         merge(impact, None);
-        if let Some(p) = progress.as_deref_mut() {
+        if let Some(p) = progress {
             p(read);
         }
         match failure {
@@ -481,4 +497,113 @@ pub fn run_reader_parallel<R: BufRead>(
             None => Ok(read),
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn population() -> Vec<Json> {
+        let mut users: Vec<Json> = include_str!("../../../tests/impact/users.jsonl")
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        for i in 0..300 {
+            let mut u = json!({
+                "userPrincipalName": format!("u{i}@contoso.com"),
+                "objectId": format!("id-{i}"),
+                "givenName": "Ada",
+                "surname": "Lovelace",
+                "displayName": if i % 6 == 0 { "Ada B. Lovelace" } else { "Ada Lovelace" },
+                "department": if i % 5 == 0 { "Contractors" } else { "Research" },
+                "accountEnabled": i % 7 != 0,
+            });
+            if i % 3 != 0 {
+                u["mail"] = json!(format!("u{i}@contoso.com"));
+            } else if i % 2 == 0 {
+                u["mail"] = json!(format!("mail{i}@contoso.com"));
+            }
+            if i % 4 != 0 {
+                u["jobTitle"] = json!(if i % 8 == 1 { "20240102" } else { "Analyst" });
+            }
+            users.push(u);
+        }
+        users
+    }
+
+    fn edited(edit: impl FnOnce(&mut Json)) -> Mapping {
+        let mut schema = crate::mapping::presets::load("webex")
+            .unwrap()
+            .schema
+            .to_json();
+        edit(&mut schema["synchronizationRules"][0]["objectMappings"][0]);
+        Mapping::from_json(&schema).unwrap()
+    }
+
+    fn source(m: &mut Json, target: &str, expression: &str) {
+        for a in m["attributeMappings"].as_array_mut().unwrap() {
+            if a["targetAttributeName"] == target {
+                a["source"] = json!({"expression": expression, "type": "Function"});
+            }
+        }
+    }
+
+    fn summary(from: &Mapping, to: &Mapping, shortcut: bool) -> Summary {
+        let opts = ImpactOptions {
+            object: Some("User".into()),
+            now: Some("2024-01-02T03:04:05Z".parse().unwrap()),
+            examples: 50,
+            ..ImpactOptions::default()
+        };
+        let mut impact = Impact::new(from, to, &opts).unwrap();
+        assert!(impact.shared.shortcut.is_some());
+        if !shortcut {
+            let shared = Arc::get_mut(&mut impact.shared).unwrap();
+            shared.shortcut = None;
+        }
+        for u in population() {
+            impact.add(&u);
+        }
+        impact.finish()
+    }
+
+    /// The shortcut changes the work done, never the summary.
+    #[test]
+    fn the_shortcut_gives_the_full_comparison_s_summary() {
+        let webex = crate::mapping::presets::load("webex").unwrap();
+        let edits = [
+            edited(|_| {}),
+            edited(|m| source(m, "userName", "[mail]")),
+            edited(|m| source(m, "userName", "ToLower([userPrincipalName])")),
+            edited(|m| source(m, "displayName", r#"Join(" ", [givenName], [surname])"#)),
+            edited(|m| source(m, "title", "IgnoreFlowIfNullOrEmpty([jobTitle])")),
+            edited(|m| {
+                source(
+                    m,
+                    "title",
+                    r#"FormatDateTime([jobTitle], , "yyyyMMdd", "yyyy-MM-dd")"#,
+                )
+            }),
+            edited(|m| {
+                m["attributeMappings"][6]["defaultValue"] = json!("(none)");
+            }),
+            edited(|m| {
+                m["scope"] = json!({"groups": [{"clauses": [{"operatorName": "NOT EQUALS",
+                    "sourceOperandName": "department",
+                    "targetOperand": {"values": ["Contractors"]}}]}]});
+            }),
+        ];
+        for (i, to) in edits.iter().enumerate() {
+            for (from, to) in [(&webex, to), (to, &webex)] {
+                let with = summary(from, to, true);
+                assert_eq!(with, summary(from, to, false), "edit {i}");
+            }
+        }
+        let date = summary(&webex, &edits[5], true);
+        assert!(date
+            .findings
+            .iter()
+            .any(|f| f.kind == Kind::NewError && f.count > 0));
+    }
 }

@@ -296,8 +296,10 @@ pub(crate) fn example(
             ex.before = first_filter(before).map(|f| Json::String(f.into()));
             ex.after = first_filter(after).map(|f| Json::String(f.into()));
             ex.detail = match (first_filter(after), target) {
-                (None, _) => "the new mapping gives no matching value: Entra cannot look the user up"
-                    .to_string(),
+                (None, _) => {
+                    "the new mapping gives no matching value: Entra cannot look the user up"
+                        .to_string()
+                }
                 (Some(f), Some(t)) => {
                     let held = held
                         .as_ref()
@@ -329,7 +331,8 @@ pub(crate) fn example(
 }
 
 fn shown(v: &Option<Json>) -> String {
-    v.as_ref().map_or_else(|| "(absent)".into(), Json::to_string)
+    v.as_ref()
+        .map_or_else(|| "(absent)".into(), Json::to_string)
 }
 
 /// The summary as a table for people: the findings with users (dangerous first) and
@@ -351,7 +354,11 @@ pub fn render_text(s: &Summary) -> String {
     if found.is_empty() {
         out.push_str("\nNo user is affected.\n");
     } else {
-        let _ = writeln!(out, "\n{:<10} {:<18} {:>8}  MEANING", "SEVERITY", "FINDING", "USERS");
+        let _ = writeln!(
+            out,
+            "\n{:<10} {:<18} {:>8}  MEANING",
+            "SEVERITY", "FINDING", "USERS"
+        );
         for f in &found {
             let _ = writeln!(
                 out,
