@@ -130,6 +130,7 @@ fn side(m: &Mapping, object: Option<&str>, name: &str) -> Result<Side, String> {
 }
 
 /// Keeps the first `wanted` examples of two parts of a run, the earlier part's first.
+#[cfg(not(target_arch = "wasm32"))]
 fn merge_examples(into: &mut Vec<Example>, later: Vec<Example>, wanted: usize) {
     let room = wanted.saturating_sub(into.len());
     into.extend(later.into_iter().take(room));
@@ -185,6 +186,7 @@ impl Impact {
     }
 
     /// Adds a later part of the same run (its users follow this part's).
+    #[cfg(not(target_arch = "wasm32"))]
     fn merge(&mut self, later: Impact) {
         let wanted = self.shared.opts.examples;
         self.users += later.users;
@@ -394,12 +396,13 @@ pub fn run_reader<R: BufRead>(
 }
 
 /// Users per job of [`run_reader_parallel`].
+#[cfg(not(target_arch = "wasm32"))]
 const BATCH: usize = 512;
 
 /// [`run_reader`] with the simulations on `threads` threads while this one reads (native
 /// only: WebAssembly has no threads). The result is the same as [`run_reader`]'s,
 /// examples included: the parts are merged in input order. At most about `2 × threads`
-/// batches of [`BATCH`] users are in flight, so memory stays flat.
+/// batches of 512 users are in flight, so memory stays flat.
 ///
 /// # Errors
 /// As [`run_reader`].
