@@ -245,10 +245,11 @@ impl Impact {
         };
         let verdict = compare::compare(&cx, user, &before, &after);
         let wanted = shared.opts.examples;
+        let group = shared.object.eq_ignore_ascii_case("Group");
         let mut label = None;
         let mut name = || {
             label
-                .get_or_insert_with(|| report::label(user, record))
+                .get_or_insert_with(|| report::label(user, record, group))
                 .clone()
         };
         for d in &verdict.attributes {

@@ -113,8 +113,9 @@ impl Severity {
 /// One affected user, as an example.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Example {
-    /// Who: `userPrincipalName`, else `objectId` / `id`, else `displayName`, else
-    /// `record N` (its position in the input, from 1).
+    /// Who: `userPrincipalName`, else `objectId` / `id`, else `displayName` (a group:
+    /// `displayName`, else `objectId` / `id`), else `record N` (its position in the input,
+    /// from 1).
     pub user: String,
     /// What happens, in one line.
     pub detail: String,
@@ -192,9 +193,14 @@ impl Summary {
     }
 }
 
-/// Who a record is, for examples.
-pub(crate) fn label(user: &Json, record: usize) -> String {
-    ["userPrincipalName", "objectId", "id", "displayName"]
+/// Who a record is, for examples: a group by its display name first.
+pub(crate) fn label(user: &Json, record: usize, group: bool) -> String {
+    let names: &[&str] = if group {
+        &["displayName", "objectId", "id"]
+    } else {
+        &["userPrincipalName", "objectId", "id", "displayName"]
+    };
+    names
         .iter()
         .find_map(|k| match user.get(*k) {
             Some(Json::String(s)) if !s.is_empty() => Some(s.clone()),
@@ -352,7 +358,7 @@ pub fn render_text(s: &Summary) -> String {
     );
     let found: Vec<&Finding> = s.findings.iter().filter(|f| f.count > 0).collect();
     if found.is_empty() {
-        out.push_str("\nNo user is affected.\n");
+        out.push_str("\nNothing changes for any of them.\n");
     } else {
         let _ = writeln!(
             out,
