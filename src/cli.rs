@@ -35,8 +35,8 @@ pub const EXIT_USAGE: i32 = 2;
 
 const EXIT_STATUS: &str = "\
 Exit status: 0 success; 1 the input was read but evaluation, matching or patching failed,
-check / proxy check found errors, or a test case failed; 2 usage error, unreadable input or a
-syntax error.
+check / proxy check found errors, a test case failed, or impact found a dangerous change;
+2 usage error, unreadable input or a syntax error.
 Diagnostics go to stderr, rendered with a caret under the problem, or as one JSON object per
 line with --json-errors. FILE `-` is standard input.";
 
@@ -82,6 +82,15 @@ pub enum Command {
         under each failure, then `N passed, M failed`. Exit 1 when a case fails."
     )]
     Test(TestArgs),
+    /// Compare two versions of a mapping over a users export: who changes, and how
+    #[command(
+        long_about = "Apply two versions of a mapping (--from, the one in production, and \
+        --to, the edit) to a population of users and report what the change would do: users \
+        whose matching value changes (Entra would create a second user: listed first), new \
+        errors, users entering or leaving scope, and which target attributes change, with \
+        examples. Exit 1 when a dangerous finding has users."
+    )]
+    Impact(crate::mapping::impact::cli::ImpactArgs),
     /// Validate a proxy config, or print its JSON Schema
     #[command(subcommand)]
     Proxy(crate::proxy::cli::ProxyCommand),
@@ -151,7 +160,7 @@ pub struct TestArgs {
     pub print_schema: bool,
 }
 
-fn parse_now(v: &str) -> Result<DateTime<Utc>, String> {
+pub(crate) fn parse_now(v: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(v)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| format!("not an RFC 3339 date-time such as 2024-01-02T03:04:05Z ({e})"))
@@ -230,6 +239,7 @@ pub fn run(args: &[String], io: &mut Io<'_>) -> i32 {
         Command::Proxy(c) => with_reader(io, |read| crate::proxy::cli::run(&c, read)),
         Command::Presets => with_reader(io, |_| crate::mapping::cli::presets()),
         Command::Test(a) => with_reader(io, |read| test_cases(&a, read)),
+        Command::Impact(a) => crate::mapping::impact::cli::run(&a, io),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "scimmap", io.stdout);
             EXIT_OK

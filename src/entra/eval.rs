@@ -302,8 +302,9 @@ impl<'a> Evaluator<'a> {
     }
 }
 
+/// The system clock; `None` where there is none (WebAssembly).
 #[cfg(not(target_arch = "wasm32"))]
-fn system_now() -> Option<DateTime<Utc>> {
+pub(crate) fn system_now() -> Option<DateTime<Utc>> {
     let d = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .ok()?;
@@ -311,7 +312,7 @@ fn system_now() -> Option<DateTime<Utc>> {
 }
 
 #[cfg(target_arch = "wasm32")]
-fn system_now() -> Option<DateTime<Utc>> {
+pub(crate) fn system_now() -> Option<DateTime<Utc>> {
     None
 }
 

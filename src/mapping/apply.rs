@@ -291,44 +291,20 @@ impl CompiledMapping {
         schemas.push(Json::String(core.to_string()));
         for (i, a) in self.attributes.iter().enumerate() {
             let target = a.target_text.clone();
-            if a.flow == FlowType::ObjectAddOnly && mode == Mode::Update {
-                steps.push(Step::CreateOnly { target });
-                continue;
-            }
-            let converted = match &a.expr {
-                None => None,
-                Some(e) => match lent_reference(e, a, source, opts) {
-                    Some(r) => r,
-                    None => match e
-                        .evaluate(source, opts)
-                        .map_err(|error| MappingError::Eval {
-                            target: target.clone(),
-                            expression: e.source().to_string(),
-                            error,
-                        })? {
-                        Outcome::IgnoreFlow => {
-                            steps.push(Step::Ignored { target });
-                            continue;
-                        }
-                        Outcome::Value(v) => convert(v, a),
-                    },
-                },
-            };
-            let (json, defaulted) = match converted {
-                Some(j) => (j, false),
-                None => match (&a.default, mode) {
-                    (Some(d), Mode::Create) => match convert(Value::String(d.clone()), a) {
-                        Some(j) => (j, true),
-                        None => {
-                            steps.push(Step::Null { target });
-                            continue;
-                        }
-                    },
-                    _ => {
-                        steps.push(Step::Null { target });
-                        continue;
-                    }
-                },
+            let (json, defaulted) = match produce(a, source, mode, opts)? {
+                Produced::CreateOnly => {
+                    steps.push(Step::CreateOnly { target });
+                    continue;
+                }
+                Produced::Ignored => {
+                    steps.push(Step::Ignored { target });
+                    continue;
+                }
+                Produced::Null => {
+                    steps.push(Step::Null { target });
+                    continue;
+                }
+                Produced::Value(json, defaulted) => (json, defaulted),
             };
             if let Err(v) = writer.write(i, &a.slot, &mut body, json.clone()) {
                 if let Err(e) = crate::scim::patch::write_at(&mut body, &a.slot, v, &structural) {
@@ -376,6 +352,58 @@ impl CompiledMapping {
         m.sort_by_key(|a| a.matching);
         m
     }
+}
+
+/// What one attribute mapping produces for a source object, before it is written.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Produced {
+    /// A create-only mapping, on update.
+    CreateOnly,
+    /// `IgnoreFlowIfNullOrEmpty` fired.
+    Ignored,
+    /// Nothing to send.
+    Null,
+    /// The value, and whether it is the default value.
+    Value(Json, bool),
+}
+
+/// The value one attribute mapping produces (see the module docs for the rules); what
+/// [`CompiledMapping::apply`] writes for it.
+pub(crate) fn produce(
+    a: &CompiledAttribute,
+    source: &Json,
+    mode: Mode,
+    opts: &EvalOptions<'_>,
+) -> Result<Produced, MappingError> {
+    if a.flow == FlowType::ObjectAddOnly && mode == Mode::Update {
+        return Ok(Produced::CreateOnly);
+    }
+    let converted = match &a.expr {
+        None => None,
+        Some(e) => match lent_reference(e, a, source, opts) {
+            Some(r) => r,
+            None => match e
+                .evaluate(source, opts)
+                .map_err(|error| MappingError::Eval {
+                    target: a.target_text.clone(),
+                    expression: e.source().to_string(),
+                    error,
+                })? {
+                Outcome::IgnoreFlow => return Ok(Produced::Ignored),
+                Outcome::Value(v) => convert(v, a),
+            },
+        },
+    };
+    Ok(match converted {
+        Some(j) => Produced::Value(j, false),
+        None => match (&a.default, mode) {
+            (Some(d), Mode::Create) => match convert(Value::String(d.clone()), a) {
+                Some(j) => Produced::Value(j, true),
+                None => Produced::Null,
+            },
+            _ => Produced::Null,
+        },
+    })
 }
 
 /// Puts `schemas` first (RFC 7643 §3).

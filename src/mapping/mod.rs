@@ -22,6 +22,7 @@ pub mod cases;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod compact;
+pub mod impact;
 pub mod lint;
 pub mod model;
 pub mod presets;

@@ -86,11 +86,17 @@ pub const OPERATORS: &[(&str, Operator)] = &[
 impl Operator {
     /// Reads an operator name: Graph spelling, any case, `_` or space between words.
     pub fn parse(s: &str) -> Option<Operator> {
-        let norm = |x: &str| x.trim().replace(['_', ' '], "").to_ascii_uppercase();
-        let n = norm(s);
+        // Compared without allocating: scoping runs for every provisioned object.
+        let letters = |x: &'static str| x.chars().filter(|c| !matches!(c, '_' | ' '));
+        let given = || {
+            s.trim()
+                .chars()
+                .filter(|c| !matches!(c, '_' | ' '))
+                .map(|c| c.to_ascii_uppercase())
+        };
         OPERATORS
             .iter()
-            .find(|(name, _)| norm(name) == n)
+            .find(|(name, _)| letters(name).map(|c| c.to_ascii_uppercase()).eq(given()))
             .map(|(_, op)| *op)
     }
 

@@ -156,7 +156,7 @@ pub fn matching_queries(
     Ok(out)
 }
 
-fn is_soft_deleted(source: &Json) -> bool {
+pub(crate) fn is_soft_deleted(source: &Json) -> bool {
     let flag = |k: &str| {
         source.get(k).and_then(|v| match v {
             Json::Bool(b) => Some(*b),
@@ -270,13 +270,13 @@ pub fn simulate(
                     vec![],
                 ));
             }
-            let applied = m.apply(source, Mode::Create, &opts.eval)?;
-            let requests = create_requests(m, &applied, opts.aad_opt_scim062020);
+            let Applied { resource, steps } = m.apply(source, Mode::Create, &opts.eval)?;
+            let requests = requests_creating(m, resource, &steps, opts.aad_opt_scim062020);
             Ok(report(
                 Action::Create,
                 "in scope and no match in the app: the object is created".into(),
                 requests,
-                applied.steps,
+                steps,
             ))
         }
         Some(c) => {
@@ -330,9 +330,22 @@ fn disable_ops(flag: bool) -> Vec<Json> {
 /// example), and for groups the members PATCH that follows ("Groups are created with an
 /// empty members list", SCIMTUT).
 pub fn create_requests(m: &CompiledMapping, applied: &Applied, flag: bool) -> Vec<Request> {
-    let mut body = applied.resource.clone();
+    requests_creating(m, applied.resource.clone(), &applied.steps, flag)
+}
+
+/// [`create_requests`] taking the resource, so that a simulation does not copy it.
+fn requests_creating(
+    m: &CompiledMapping,
+    mut body: Json,
+    steps: &[Step],
+    flag: bool,
+) -> Vec<Request> {
     let mut members = Vec::new();
-    for (i, v) in applied.written() {
+    let written = steps.iter().enumerate().filter_map(|(i, s)| match s {
+        Step::Sent { value, .. } | Step::Default { value, .. } => Some((i, value)),
+        _ => None,
+    });
+    for (i, v) in written {
         let Some(a) = m.attributes.get(i) else {
             continue;
         };
