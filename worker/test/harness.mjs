@@ -192,10 +192,18 @@ function sendJson(res, status, headers, body) {
 export async function startGate(port, upstreamPort) {
   const origins = [`http://127.0.0.1:${port}`, `http://127.0.0.1:${upstreamPort}`];
   const gate = { mode: 'pass', requests: [], server: null };
+  // scim2-server's test server is Python's threading WSGIServer: HTTP/1.0 (a connection per
+  // request) and socketserver's listen backlog of 5. More connections opened at once than
+  // that overflow its accept queue; Linux then drops the SYN and TCP retries after 1, 3 and
+  // 7 s, so under a load test a request now and then outlives the proxy's 10 s timeout and
+  // comes back 504. An app in production sits behind a listener that does not drop
+  // connections; the gate models that by queueing its own requests to the app instead.
+  const app = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  const toApp = (req, headers = req.headers) => ({ host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers, agent: app });
 
   // The app's answer in full, then `done(status, headers, body)`.
   const forwardBuffered = (req, res, done) => {
-    const u = http.request({ host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers }, (ur) => {
+    const u = http.request(toApp(req), (ur) => {
       const chunks = [];
       ur.on('data', (c) => chunks.push(c));
       ur.on('end', () => done(ur.statusCode, { ...ur.headers }, Buffer.concat(chunks)));
@@ -211,7 +219,7 @@ export async function startGate(port, upstreamPort) {
   };
   const modes = {
     pass: (req, res) => {
-      const u = http.request({ host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers }, (ur) => {
+      const u = http.request(toApp(req), (ur) => {
         res.writeHead(ur.statusCode, ur.headers);
         ur.pipe(res);
       });
@@ -247,7 +255,7 @@ export async function startGate(port, upstreamPort) {
     'sent-then-reset': (req, res) => forwardBuffered(req, res, () => req.socket.destroy()),
     'post-then-reset': (req, res) => (req.method === 'POST' ? modes['sent-then-reset'](req, res) : modes.pass(req, res)),
   };
-  addAppModes(gate, modes, upstreamPort);
+  addAppModes(gate, modes, toApp);
   gate.server = http.createServer((req, res) => {
     const mode = gate.mode;
     gate.requests.push({ method: req.method, path: req.url, ifMatch: req.headers['if-match'] ?? null, mode, at: Date.now() });
@@ -321,9 +329,9 @@ export const APP_RULES = {
 /**
  * Registers one gate mode per `APP_RULES` entry, and `apps`, which picks the rule by the
  * first path segment (scim2-server's `--tenant`: `/webex/v2/Users` is Webex's), so every
- * app is emulated at once (see `startGate`).
+ * app is emulated at once (see `startGate`); `toApp` gives the options of a request to the app.
  */
-function addAppModes(gate, modes, upstreamPort) {
+function addAppModes(gate, modes, toApp) {
   gate.refusals = [];
   const enforce = (app, rule) => (req, res) => {
     const chunks = [];
@@ -352,7 +360,7 @@ function addAppModes(gate, modes, upstreamPort) {
         sendJson(res, status, {}, scimError(status, detail));
         return;
       }
-      const u = http.request({ host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers }, (ur) => {
+      const u = http.request(toApp(req, headers), (ur) => {
         res.writeHead(ur.statusCode, ur.headers);
         ur.pipe(res);
       });
@@ -438,7 +446,8 @@ const http = require('node:http');
 const { parentPort, workerData } = require('node:worker_threads');
 const { port, upstreamPort } = workerData;
 const times = [];
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+// At most 4 connections to scim2-server: its listen backlog is 5 (see startGate).
+const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 const server = http.createServer((req, res) => {
   times.push(Date.now());
   const u = http.request({ host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers, agent }, (ur) => {

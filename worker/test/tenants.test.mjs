@@ -224,7 +224,7 @@ test(`issue 13: ${MIXED_N} mixed requests over 10 tenants at concurrency ${MIXED
   const tag = `proxied${Date.now()}`;
   const calls = names.slice(0, 10).map((n) => tenant(n));
   const proxied = await mixed(calls, tag, MIXED_N, MIXED_C);
-  console.log(`# through the proxy, 10 tenants: ${proxied.summary}`);
+  console.log(`# through the proxy, 10 tenants (the gate queues them on 4 connections to the app): ${proxied.summary}`);
   assert.deepEqual(proxied.errors.slice(0, 10), []);
   const held = await storedUnder(tag);
   assert.equal(held.size, proxied.kept.size, 'the app holds exactly the users not deleted');
