@@ -199,3 +199,11 @@ fn now(v: &JsValue, what: &str) -> Result<(), JsValue> {
         )),
     }
 }
+
+/// `options[name]`; `undefined` when there are no options.
+pub(crate) fn member_of(options: &JsValue, name: &str) -> Result<JsValue, JsValue> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(JsValue::UNDEFINED);
+    }
+    Reflect::get(options, &JsValue::from_str(name))
+}

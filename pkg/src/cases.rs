@@ -58,7 +58,7 @@ fn cases_text(cases: &JsValue, options: &JsValue) -> Result<(String, &'static st
 }
 
 fn format_option(options: &JsValue) -> Result<Option<Format>, JsValue> {
-    let v = member(options, "format")?;
+    let v = args::member_of(options, "format")?;
     match v.as_string().as_deref() {
         None => Ok(None),
         Some("json") => Ok(Some(Format::Json)),
@@ -71,17 +71,10 @@ fn format_option(options: &JsValue) -> Result<Option<Format>, JsValue> {
 
 /// `options.files` as name → JSON value (a string holds the file's text).
 fn named_files(options: &JsValue) -> Result<Map<String, Json>, JsValue> {
-    let v = member(options, "files")?;
+    let v = args::member_of(options, "files")?;
     if v.is_undefined() || v.is_null() {
         return Ok(Map::new());
     }
     let text = json_text(&v, "options.files")?;
     serde_json::from_str(&text).map_err(|e| JsError::new(&format!("options.files: {e}")).into())
-}
-
-fn member(options: &JsValue, name: &str) -> Result<JsValue, JsValue> {
-    if options.is_undefined() || options.is_null() {
-        return Ok(JsValue::UNDEFINED);
-    }
-    js_sys::Reflect::get(options, &JsValue::from_str(name))
 }

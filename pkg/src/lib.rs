@@ -25,6 +25,7 @@ use wasm_bindgen::prelude::*;
 
 mod args;
 mod cases;
+mod impact;
 
 use args::{
     mapping_input, object, object_or_undefined, opt_string, options as check_options, string,

@@ -359,3 +359,70 @@ export interface CaseReport {
 export type TestResult =
   | { ok: true; passed: number; failed: number; cases: CaseReport[] }
   | (Failure & { passed?: undefined; failed?: undefined; cases?: undefined });
+
+/** Options of `impact()`. */
+export interface ImpactOptions {
+  /** The object type to compare (default: the first object mapping of `from`). */
+  object?: string;
+  /** The syntax of `users` given as text (default: from its first character: `[` a JSON
+   *  array, `{` JSON Lines or Graph `/users` pages, anything else the portal's CSV). */
+  format?: "json" | "jsonl" | "graph" | "csv";
+  /** Examples kept per finding and per attribute (default 3). */
+  examples?: number;
+  /** What `Now()` returns, the same for every user (default: the JS clock). */
+  now?: string | Date;
+  /** The tenant URL carries `aadOptscim062020` (Entra's PATCH dialect). */
+  aadOptScim062020?: boolean;
+}
+
+/** One user a finding or an attribute change is illustrated with. */
+export interface ImpactExample {
+  /** The user: userPrincipalName, else objectId, else `record N`. */
+  user: string;
+  detail: string;
+  before?: JsonValue;
+  after?: JsonValue;
+}
+
+/** What the change does to some users, with what it means in the app. */
+export interface ImpactFinding {
+  kind:
+    | "matchingChanged"
+    | "newError"
+    | "leavingScope"
+    | "enteringScope"
+    | "attributesChanged"
+    | "errorFixed"
+    | "errorChanged";
+  /** `dangerous` findings come first. */
+  severity: "dangerous" | "warning" | "info";
+  meaning: string;
+  count: number;
+  examples: ImpactExample[];
+}
+
+/** How often the change alters one target attribute in the requests. */
+export interface ImpactAttribute {
+  target: string;
+  users: number;
+  changed: number;
+  added: number;
+  dropped: number;
+  examples: ImpactExample[];
+}
+
+/** The impact of a mapping change over a population (`scimmap impact --json`). */
+export interface ImpactReport {
+  from: string;
+  to: string;
+  object: string;
+  users: number;
+  unchanged: number;
+  changed: number;
+  findings: ImpactFinding[];
+  attributes: ImpactAttribute[];
+  notes: string[];
+}
+
+/** `ok` says both mappings loaded and every user was read. */
+export type ImpactResult = { ok: true; report: ImpactReport } | (Failure & { report?: undefined });

@@ -29,6 +29,7 @@ const KINDS = {
   "object?": ["object", "undefined"],
   options: ["object", "undefined", "null"],
   mapping: ["string", "object"],
+  users: ["string", "array"],
 };
 
 const PATCH = { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "replace", path: "title", value: "T" }] };
@@ -61,6 +62,7 @@ const EXPORTS = {
   simulate: [["mapping", "mapping", "webex"], ["source", "object?", USER], ["options", "options", { now: NOW }]],
   mapUsersJson: [["mapping", "mapping", "webex"], ["users", "string", "[]"], ["options", "options", { now: NOW }]],
   test: [["cases", "mapping", { preset: "webex", cases: [{ name: "c", source: USER }] }], ["options", "options", {}]],
+  impact: [["from", "mapping", "webex"], ["to", "mapping", "webex"], ["users", "users", [USER]], ["options", "options", { now: NOW }]],
 };
 
 // Class methods, called on a live instance; getters and free/dispose take no arguments.
@@ -110,6 +112,13 @@ const OPTION_MEMBERS = {
     deleted: ["yes", "boolean"],
   },
   mapUsersJson: { ...EVAL_MEMBERS, object: [1, "string"], steps: [0, "boolean"] },
+  impact: {
+    now: [42, "RFC 3339"],
+    object: [1, "string"],
+    format: [1, "string"],
+    examples: ["3", "integer"],
+    aadOptScim062020: [1, "boolean"],
+  },
 };
 
 const functionNames = (o) => Object.keys(o).filter((k) => typeof o[k] === "function" && k !== "default");

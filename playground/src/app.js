@@ -1,6 +1,7 @@
 import { Engine } from "./engine.js";
 import { CodeCell, hideTooltip, hideStaleTooltip } from "./editor.js";
 import { encodeState, decodeState } from "./share.js";
+import { createImpact } from "./impact.js";
 
 const $ = (id) => document.getElementById(id);
 const t0 = performance.now();
@@ -75,6 +76,8 @@ const engine = new Engine({
     $("stop").hidden = true;
   },
 });
+
+const impact = createImpact({ engine, current: () => ({ doc: state.doc, object: state.object }) });
 
 // ---- the mapping document ------------------------------------------------------------
 
@@ -382,6 +385,7 @@ async function run() {
     renderDiagnostics(out.findings ?? [], out.simulation && !out.simulation.ok ? out.simulation : null);
     renderSourceTitle();
     renderResult(out);
+    impact.update();
     setStatus(`Up to date · ${out.ms.toFixed(1)} ms`, "ok");
     if ($("tab-graph").getAttribute("aria-selected") === "true" && document.activeElement !== $("graph")) showGraph();
     if (firstResult) {

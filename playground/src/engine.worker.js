@@ -116,6 +116,13 @@ const ops = {
     }
   },
 
+  /** A users export under two versions of the mapping (the npm package's `impact`). */
+  impact({ from, to, object, text }) {
+    const t0 = performance.now();
+    const r = scimmap.impact(from, to, text, { object });
+    return { ...r, ms: performance.now() - t0 };
+  },
+
   check({ source }) {
     return { diagnostics: scimmap.checkExpression(source) };
   },
