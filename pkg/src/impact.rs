@@ -93,8 +93,8 @@ fn impact_options(
         .map_or(DEFAULT_EXAMPLES, |n| n.min(1000.0) as usize);
     Ok(ImpactOptions {
         object: args::member_of(options, "object")?.as_string(),
-        from_name: mapping_name(from, "from"),
-        to_name: mapping_name(to, "to"),
+        from_name: mapping_name(from, "old"),
+        to_name: mapping_name(to, "new"),
         examples,
         aad_opt_scim062020: args::member_of(options, "aadOptScim062020")?
             .as_bool()
@@ -103,11 +103,12 @@ fn impact_options(
     })
 }
 
-/// `preset:NAME` for a preset, as on the command line; otherwise which argument it was.
+/// `preset:NAME` for a preset, as on the command line; otherwise `the old mapping` or `the
+/// new mapping` (the report's notes use the names in sentences).
 fn mapping_name(input: &JsValue, which: &str) -> String {
     match input.as_string() {
         Some(s) if !s.trim_start().starts_with('{') => format!("preset:{}", s.trim()),
-        _ => which.to_string(),
+        _ => format!("the {which} mapping"),
     }
 }
 

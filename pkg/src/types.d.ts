@@ -413,7 +413,9 @@ export interface ImpactAttribute {
 
 /** The impact of a mapping change over a population (`scimmap impact --json`). */
 export interface ImpactReport {
+  /** `preset:NAME` for a preset, else "the old mapping". */
   from: string;
+  /** `preset:NAME` for a preset, else "the new mapping". */
   to: string;
   object: string;
   users: number;

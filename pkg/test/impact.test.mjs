@@ -48,7 +48,7 @@ test("portal CSV, Graph page, JSON array, JSON Lines and objects: the same repor
     const userName = report.attributes.find((a) => a.target === "userName");
     assert.deepEqual([userName.users, userName.changed, userName.dropped], [2, 1, 1], name);
     assert.equal(report.from, "preset:webex");
-    assert.equal(report.to, "to");
+    assert.equal(report.to, "the new mapping");
     assert.deepEqual(report, reports[0][1], `${name} gives the portal CSV's report`);
   }
 });

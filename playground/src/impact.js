@@ -29,7 +29,8 @@ function example(e) {
   const values = e.before !== undefined || e.after !== undefined
     ? ` <code>${esc(short(e.before) || "—")}</code> → <code>${esc(short(e.after) || "—")}</code>`
     : "";
-  const detail = e.detail ? ` ${esc(e.detail)}` : "";
+  // Details quote SCIM filters and values in backticks, as the command line prints them.
+  const detail = e.detail ? ` ${esc(e.detail).replace(/`([^`]+)`/g, "<code>$1</code>")}` : "";
   return `<li><strong>${esc(e.user)}</strong>:${detail}${values}</li>`;
 }
 
@@ -80,7 +81,7 @@ export function createImpact({ engine, current }) {
       `<strong>${n(report.users)} users</strong> from ${esc(s.name)}: ${n(report.unchanged)} unchanged, ${n(report.changed)} changed` +
         (dangerous ? `, <strong class="danger-text">${n(dangerous)} would be created again</strong>` : "") +
         ` · ${ms.toFixed(0)} ms` +
-        (report.notes.length ? `<br><span class="note-inline">${report.notes.map(esc).join(" ")}</span>` : ""),
+        (report.notes.length ? `<br><span class="note-inline">${report.notes.map(esc).join("<br>")}</span>` : ""),
     );
     $("impact-body").hidden = false;
   }
