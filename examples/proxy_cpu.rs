@@ -83,7 +83,13 @@ fn main() {
     let patch_rmw = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [
         {"op": "Replace", "path": "emails[type eq \"work\"].value", "value": "new@contoso.com"},
         {"op": "Replace", "path": "name.familyName", "value": "Byron"}]});
-    let n = 3000;
+    // PROXY_CPU_ITERS and PROXY_CPU_ONLY (`webex/create`) let callgrind count one case
+    // (scripts/bench-instructions.sh's method: run N and 2N, take the difference).
+    let n: u32 = std::env::var("PROXY_CPU_ITERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3000);
+    let only = std::env::var("PROXY_CPU_ONLY").ok();
     for preset in ["generic", "webex"] {
         let mut p = Proxy::new(cfg(preset));
         let cases: Vec<Case> = vec![
@@ -110,6 +116,12 @@ fn main() {
             ),
         ];
         for (name, method, path, b, answers) in cases {
+            if only
+                .as_ref()
+                .is_some_and(|o| *o != format!("{preset}/{name}"))
+            {
+                continue;
+            }
             let mk = || {
                 Request::new(method, &format!("https://edge/scim/v2{path}"))
                     .header("Authorization", "Bearer IN-value")

@@ -8,6 +8,7 @@ use crate::proxy::http::{self, Request};
 use crate::proxy::{target, ResourceKind, Target};
 use crate::scim::ScimType;
 use serde_json::Value as Json;
+use std::sync::Arc;
 
 /// Where a request points once its tenant is known.
 pub(super) enum Located {
@@ -94,7 +95,7 @@ impl Proxy {
         accepted(tokens, bearer(req))
     }
 
-    pub(super) fn authenticate(&self, ctx: &mut Ctx, req: &Request) -> Result<&Config, Stop> {
+    pub(super) fn authenticate(&self, ctx: &mut Ctx, req: &Request) -> Result<&Arc<Config>, Stop> {
         let admin = self.caller_is_admin(req);
         match &self.cfg {
             Ok(cfg) if admin => Ok(cfg),

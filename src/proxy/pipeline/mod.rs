@@ -28,6 +28,7 @@ use crate::scim::PatchOp;
 use answer::Stop;
 pub use consent::Callback;
 use serde_json::Value as Json;
+use std::sync::Arc;
 
 /// What the runtime must do next.
 #[derive(Debug)]
@@ -119,7 +120,9 @@ enum Expect {
 /// One proxy deployment (one config): holds the cached OAuth token between requests.
 #[derive(Debug)]
 pub struct Proxy {
-    cfg: Result<Config, ConfigError>,
+    /// Shared, so a request holds the config while the pipeline borrows the proxy mutably
+    /// (for the OAuth token) without copying its compiled rules every time.
+    cfg: Result<Arc<Config>, ConfigError>,
     token: Option<(String, u64)>,
     /// For a config that does not load: the inbound tokens it names, read leniently, so
     /// its own admins (and nobody else) are told what is wrong.
@@ -142,7 +145,7 @@ impl Proxy {
     /// instead of failing to start.
     pub fn new(cfg: Result<Config, ConfigError>) -> Proxy {
         Proxy {
-            cfg,
+            cfg: cfg.map(Arc::new),
             token: None,
             admin_tokens: Vec::new(),
         }
@@ -157,7 +160,7 @@ impl Proxy {
             Err(_) => inbound::named_tokens(text, secret),
         };
         Proxy {
-            cfg,
+            cfg: cfg.map(Arc::new),
             token: None,
             admin_tokens,
         }
@@ -165,7 +168,7 @@ impl Proxy {
 
     /// The config, if valid.
     pub fn config(&self) -> Result<&Config, &ConfigError> {
-        self.cfg.as_ref()
+        self.cfg.as_deref()
     }
 
     /// Starts a request.
@@ -187,7 +190,7 @@ impl Proxy {
             inbound::Located::Health => return Ok(self.health(ctx, req, now_ms)),
             inbound::Located::Scim(rest) => rest,
         };
-        let cfg = self.authenticate(ctx, req)?.clone();
+        let cfg = Arc::clone(self.authenticate(ctx, req)?);
         let call = inbound::route(ctx, &cfg, req, &rest)?;
         let body = inbound::read_body(&cfg, req, &call)?;
         self.dispatch(ctx, &cfg, call, body, now_ms)

@@ -13,12 +13,16 @@ use crate::proxy::rewrite::{self, Dir};
 use crate::proxy::ResourceKind;
 use crate::scim::{DiffShape, PatchOp, Schemas};
 use serde_json::{json, Value as Json};
+use std::borrow::Cow;
+use std::sync::Arc;
 
 impl Proxy {
-    fn rules(&self, kind: Option<ResourceKind>) -> ResourceRules {
+    /// The rules of `kind`, borrowed from the config: they hold compiled expressions, so
+    /// a copy per response would cost more than the rewrite itself.
+    fn rules(&self, kind: Option<ResourceKind>) -> Cow<'_, ResourceRules> {
         match (&self.cfg, kind) {
-            (Ok(c), Some(k)) => c.rules(k).cloned().unwrap_or_default(),
-            _ => ResourceRules::default(),
+            (Ok(c), Some(k)) => c.rules(k).map_or_else(Cow::default, Cow::Borrowed),
+            _ => Cow::default(),
         }
     }
 
@@ -37,7 +41,7 @@ impl Proxy {
 
     /// The config, for a request that goes on to another call (it was valid when the
     /// request started, so this fails only if the proxy was rebuilt meanwhile).
-    fn config_for_next_call(&self) -> Result<Config, Stop> {
+    fn config_for_next_call(&self) -> Result<Arc<Config>, Stop> {
         self.cfg
             .clone()
             .map_err(|_| Stop::from(retry_later(503, "proxy misconfigured")))
