@@ -6,22 +6,12 @@
     clippy::panic
 )]
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use std::process::Output;
 
 fn scimmap(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_scimmap"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    // The command may exit without reading stdin; a broken pipe here is not a failure.
-    let _ = input.write_all(stdin.unwrap_or("").as_bytes());
-    drop(input);
-    child.wait_with_output().unwrap()
+    common::run(args, stdin.unwrap_or("").as_bytes())
 }
 
 fn text(b: &[u8]) -> String {

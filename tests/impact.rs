@@ -8,6 +8,8 @@
     clippy::panic
 )]
 
+mod common;
+
 use scimmap::mapping::impact::{
     run_reader, run_reader_parallel, users, Format, Impact, ImpactOptions, InputError, Kind,
     Severity, Summary,
@@ -16,7 +18,6 @@ use scimmap::mapping::{presets, Mapping};
 use serde_json::{json, Value as Json};
 use std::cell::Cell;
 use std::io::{BufReader, Read};
-use std::process::{Command, Stdio};
 use std::rc::Rc;
 
 /// The same seven users in every format.
@@ -479,23 +480,7 @@ fn threads_give_the_same_summary_as_one() {
 }
 
 fn scimmap(args: &[&str], stdin: Option<&[u8]>) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_scimmap"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let _ = std::io::Write::write_all(&mut input, stdin.unwrap_or_default());
-    drop(input);
-    let out = child.wait_with_output().unwrap();
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    (
-        out.status.code().unwrap_or(-1),
-        text(&out.stdout),
-        text(&out.stderr),
-    )
+    common::outcome(&common::run(args, stdin.unwrap_or_default()))
 }
 
 #[test]

@@ -7,12 +7,13 @@
     clippy::panic
 )]
 
+mod common;
+
 use scimmap::mapping::cases::{
     json_schema, parse, run_file, test_command, xml_escape, Format, TestOptions,
 };
 use serde_json::{json, Value as Json};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const PRESETS: [&str; 5] = ["chatwork", "generic", "genesys", "timeclock365", "webex"];
 /// The cases in tests/cases/presets/*.json; a case added or lost shows up here.
@@ -30,16 +31,7 @@ fn preset_files() -> Vec<String> {
 }
 
 fn scimmap(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_scimmap"))
-        .args(args)
-        .output()
-        .unwrap();
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    (
-        out.status.code().unwrap_or(-1),
-        text(&out.stdout),
-        text(&out.stderr),
-    )
+    common::outcome(&common::run(args, b""))
 }
 
 fn temp_dir(name: &str) -> PathBuf {
