@@ -2,11 +2,14 @@
 //! it. Glue only: the comparison is `scimmap::mapping::impact`.
 
 use crate::args::{self, Kind, Members};
-use crate::{js_now, json_text, load, parse_now, to_js, Failed, MappingFailure, NoExtra};
+use crate::{
+    js_now, json_text, load, millis_to_utc, parse_now, to_js, Failed, MappingFailure, NoExtra,
+};
 use scimmap::mapping::impact::{self, input::Format, Impact, ImpactOptions};
 use serde_json::Value as Json;
 use std::io::Cursor;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 const IMPACT_OPTIONS: Members = &[
     ("object", Kind::String),
@@ -86,7 +89,13 @@ fn impact_options(
 ) -> Result<ImpactOptions, JsValue> {
     let now = match args::member_of(options, "now")? {
         v if v.is_undefined() || v.is_null() => js_now(),
-        v => parse_now(&json_text(&v, "options.now").map(|t| t.trim_matches('"').to_string())?)?,
+        // A Date was checked to be valid by `args::options`.
+        v => match v.as_string() {
+            Some(text) => parse_now(&text)?,
+            None => v
+                .dyn_ref::<js_sys::Date>()
+                .map_or_else(js_now, |d| millis_to_utc(d.get_time())),
+        },
     };
     let examples = args::member_of(options, "examples")?
         .as_f64()
