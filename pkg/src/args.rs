@@ -73,6 +73,15 @@ pub(crate) fn object(v: &JsValue, what: &str) -> Result<(), JsValue> {
     }
 }
 
+/// A required array.
+pub(crate) fn array(v: &JsValue, what: &str) -> Result<Array, JsValue> {
+    if Array::is_array(v) {
+        Ok(Array::from(v))
+    } else {
+        Err(type_error(what, "an array", v))
+    }
+}
+
 /// An object, or `undefined` (read as `{}`).
 pub(crate) fn object_or_undefined(v: &JsValue, what: &str) -> Result<(), JsValue> {
     if v.is_undefined() || is_object(v) {
@@ -142,24 +151,41 @@ pub(crate) const DIFF_OPTIONS: Members = &[("shape", Kind::String)];
 /// right JS types. A member that is `undefined` or `null` is absent. Unknown members are
 /// left alone, as JS APIs do.
 pub(crate) fn options(v: &JsValue, members: Members) -> Result<(), JsValue> {
-    if v.is_undefined() || v.is_null() {
-        return Ok(());
-    }
-    if !is_object(v) {
-        return Err(type_error("options", "an object", v));
-    }
+    options_object(v)?;
     for (name, kind) in members {
-        let value = Reflect::get(v, &JsValue::from_str(name))?;
-        if value.is_undefined() || value.is_null() {
-            continue;
-        }
-        member(&value, name, *kind)?;
+        read(v, name, *kind)?;
     }
     Ok(())
 }
 
+/// `options` itself: an object, or `undefined`/`null` for the defaults.
+pub(crate) fn options_object(v: &JsValue) -> Result<(), JsValue> {
+    if v.is_undefined() || v.is_null() || is_object(v) {
+        Ok(())
+    } else {
+        Err(type_error("options", "an object", v))
+    }
+}
+
+/// `options[name]` with its JS type checked; `None` when it is absent (`undefined` or
+/// `null`, or no options at all).
+pub(crate) fn read(options: &JsValue, name: &str, kind: Kind) -> Result<Option<JsValue>, JsValue> {
+    let value = member_of(options, name)?;
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    member(&value, name, kind)?;
+    Ok(Some(value))
+}
+
+/// A JS string for a member or result key. Interned: the names are a fixed set read on
+/// every call, and a cached JS string spares both the UTF-8 decoding and V8's lookup of a
+/// fresh, not yet internalized key.
+pub(crate) fn key(name: &str) -> JsValue {
+    JsValue::from_str(wasm_bindgen::intern(name))
+}
+
 fn member(v: &JsValue, name: &str, kind: Kind) -> Result<(), JsValue> {
-    let what = format!("options.{name}");
     let (ok, expected) = match kind {
         Kind::String => (v.is_string(), "a string"),
         Kind::Boolean => (v.as_bool().is_some(), "a boolean"),
@@ -173,27 +199,27 @@ fn member(v: &JsValue, name: &str, kind: Kind) -> Result<(), JsValue> {
             Array::is_array(v) && Array::from(v).every(&mut |x, _, _| x.is_string()),
             "an array of strings",
         ),
-        Kind::Now => return now(v, &what),
+        Kind::Now => return now(v, name),
     };
     if ok {
         Ok(())
     } else {
-        Err(type_error(&what, expected, v))
+        Err(type_error(&format!("options.{name}"), expected, v))
     }
 }
 
 /// `now`: a string (its format is checked where it is parsed) or a valid `Date`.
-fn now(v: &JsValue, what: &str) -> Result<(), JsValue> {
+fn now(v: &JsValue, name: &str) -> Result<(), JsValue> {
     if v.is_string() {
         return Ok(());
     }
     match v.dyn_ref::<js_sys::Date>() {
         Some(d) if d.get_time().is_nan() => Err(range_error(&format!(
-            "{what}: the Date is invalid (expected a valid Date or an RFC 3339 date-time such as \"2021-08-25T17:41:18Z\")"
+            "options.{name}: the Date is invalid (expected a valid Date or an RFC 3339 date-time such as \"2021-08-25T17:41:18Z\")"
         ))),
         Some(_) => Ok(()),
         None => Err(type_error(
-            what,
+            &format!("options.{name}"),
             "an RFC 3339 date-time string or a Date",
             v,
         )),
@@ -205,5 +231,5 @@ pub(crate) fn member_of(options: &JsValue, name: &str) -> Result<JsValue, JsValu
     if options.is_undefined() || options.is_null() {
         return Ok(JsValue::UNDEFINED);
     }
-    Reflect::get(options, &JsValue::from_str(name))
+    Reflect::get(options, &key(name))
 }

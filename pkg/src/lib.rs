@@ -28,7 +28,7 @@ mod cases;
 mod impact;
 
 use args::{
-    mapping_input, object, object_or_undefined, opt_string, options as check_options, string,
+    mapping_input, object, object_or_undefined, opt_string, options as check_options, string, Kind,
     DIFF_OPTIONS, EVAL_OPTIONS, FILTER_OPTIONS, MAP_OPTIONS, PATCH_OPTIONS, SIMULATE_OPTIONS,
 };
 
@@ -106,7 +106,7 @@ fn opts<T: DeserializeOwned + Default>(v: &JsValue, what: &str) -> Result<T, JsV
 }
 
 fn set(obj: &js_sys::Object, key: &str, value: JsValue) -> Result<(), JsValue> {
-    js_sys::Reflect::set(obj, &JsValue::from_str(key), &value)
+    js_sys::Reflect::set(obj, &args::key(key), &value)
         .map(|_| ())
         .map_err(|_| JsError::new("cannot build the result object").into())
 }
@@ -270,17 +270,8 @@ fn failed(src: &str, e: &ParseError) -> Failed {
 
 // ---- expressions --------------------------------------------------------------------
 
-/// `now` (RFC 3339 text, or a `Date`, which `JSON.stringify` turns into ISO 8601 text),
-/// `seed`, `exists`.
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct JsEvalOptions {
-    now: Option<String>,
-    seed: Option<u64>,
-    exists: Option<BTreeSet<String>>,
-}
-
-/// Owned evaluation options; [`EvalOptions`] borrows the `exists` callback from here.
+/// Owned evaluation options (`now`, `seed`, `exists`); [`EvalOptions`] borrows the
+/// `exists` callback from here.
 struct Eval {
     now: chrono::DateTime<chrono::Utc>,
     seed: Option<u64>,
@@ -288,21 +279,26 @@ struct Eval {
 }
 
 impl Eval {
+    /// Each member read once, straight from the JS object (no `JSON.stringify` of the
+    /// options: this runs on every `evaluate`), its JS type checked as it is read.
     fn from_js(options: &JsValue) -> Result<Eval, JsValue> {
-        Eval::new(opts(options, "options")?)
-    }
-
-    /// wasm has no system clock, so an absent `now` is the JS clock's.
-    fn new(o: JsEvalOptions) -> Result<Eval, JsValue> {
-        let now = match o.now {
-            Some(s) => parse_now(&s)?,
+        args::options_object(options)?;
+        // wasm has no system clock, so an absent `now` is the JS clock's.
+        let now = match args::read(options, "now", Kind::Now)? {
+            Some(v) => now_from_js(&v)?,
             None => js_now(),
         };
-        Ok(Eval {
-            now,
-            seed: o.seed,
-            exists: o.exists,
-        })
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let seed = args::read(options, "seed", Kind::Count)?
+            .and_then(|v| v.as_f64())
+            .map(|n| n as u64);
+        let exists = args::read(options, "exists", Kind::Strings)?.map(|v| {
+            js_sys::Array::from(&v)
+                .iter()
+                .filter_map(|x| x.as_string())
+                .collect()
+        });
+        Ok(Eval { now, seed, exists })
     }
 
     fn with<R>(&self, f: impl FnOnce(&EvalOptions<'_>) -> R) -> R {
@@ -317,6 +313,16 @@ impl Eval {
             limits: None,
         };
         f(&opts)
+    }
+}
+
+/// `options.now` after [`args::read`] checked its type: RFC 3339 text or a valid `Date`.
+fn now_from_js(v: &JsValue) -> Result<chrono::DateTime<chrono::Utc>, JsValue> {
+    match v.as_string() {
+        Some(text) => parse_now(&text),
+        None => Ok(v
+            .dyn_ref::<js_sys::Date>()
+            .map_or_else(js_now, |d| millis_to_utc(d.get_time()))),
     }
 }
 
@@ -358,28 +364,38 @@ struct Evaluated {
 /// it once. A value `JSON.stringify` cannot write (a `BigInt`) reads as absent.
 struct JsSource<'a> {
     object: &'a JsValue,
+    /// The JS strings of the names the expression reads, made when it was parsed.
+    keys: &'a [(String, JsValue)],
     whole: std::cell::OnceCell<Json>,
 }
 
 impl<'a> JsSource<'a> {
-    fn new(object: &'a JsValue) -> JsSource<'a> {
+    fn new(object: &'a JsValue, keys: &'a [(String, JsValue)]) -> JsSource<'a> {
         JsSource {
             object,
+            keys,
             whole: std::cell::OnceCell::new(),
         }
+    }
+
+    fn get(&self, name: &str) -> JsValue {
+        if !self.object.is_object() {
+            return JsValue::UNDEFINED;
+        }
+        let found = match self.keys.iter().find(|(k, _)| k == name) {
+            Some((_, key)) => js_sys::Reflect::get(self.object, key),
+            None => js_sys::Reflect::get(self.object, &JsValue::from_str(name)),
+        };
+        found.unwrap_or_default()
     }
 }
 
 impl entra::Source for JsSource<'_> {
     fn attribute(&self, name: &str) -> entra::Value {
-        let found = if self.object.is_object() {
-            js_sys::Reflect::get(self.object, &JsValue::from_str(name)).unwrap_or_default()
-        } else {
-            JsValue::UNDEFINED
-        };
+        let found = self.get(name);
         if !found.is_undefined() {
             return match found.as_string() {
-                Some(text) => entra::Value::from_json(&Json::String(text)),
+                Some(text) => entra::Value::String(text),
                 None => from_js::<Json>(&found, name)
                     .map_or(entra::Value::Null, |v| entra::Value::from_json(&v)),
             };
@@ -394,8 +410,7 @@ impl entra::Source for JsSource<'_> {
 }
 
 fn eval_result(e: &CoreExpression, input: &dyn entra::Source, ev: &Eval) -> Json {
-    let out = ev.with(|o| e.evaluate(input, o));
-    let r = match out {
+    let r = match ev.with(|o| e.evaluate(input, o)) {
         Ok(Outcome::Value(v)) => serde_json::to_value(Evaluated {
             ok: true,
             value: v.to_json(),
@@ -406,18 +421,67 @@ fn eval_result(e: &CoreExpression, input: &dyn entra::Source, ev: &Eval) -> Json
             value: Json::Null,
             ignore_flow: true,
         }),
-        Err(err) => serde_json::to_value(Failed::located(
-            vec![diagnostic(e.source(), &err.to_diagnostic())],
-            NoExtra {},
-        )),
+        Err(err) => serde_json::to_value(eval_failure(e, &err)),
     };
     r.unwrap_or(Json::Null)
+}
+
+fn eval_failure(e: &CoreExpression, err: &entra::EvalError) -> Failed<NoExtra> {
+    Failed::located(
+        vec![diagnostic(e.source(), &err.to_diagnostic())],
+        NoExtra {},
+    )
+}
+
+/// [`eval_result`] built as a JS object directly: `{ ok, value, ignoreFlow }` with
+/// interned keys, and a text or scalar value without a round trip through JSON text.
+fn eval_result_js(
+    e: &CoreExpression,
+    input: &dyn entra::Source,
+    ev: &Eval,
+) -> Result<JsValue, JsValue> {
+    let (value, ignore_flow) = match ev.with(|o| e.evaluate(input, o)) {
+        Ok(Outcome::Value(v)) => (value_to_js(&v)?, false),
+        Ok(Outcome::IgnoreFlow) => (JsValue::NULL, true),
+        Err(err) => return to_js(&eval_failure(e, &err)),
+    };
+    let obj = js_sys::Object::new();
+    set(&obj, "ok", JsValue::TRUE)?;
+    set(&obj, "value", value)?;
+    set(&obj, "ignoreFlow", JsValue::from_bool(ignore_flow))?;
+    Ok(obj.into())
+}
+
+/// What `JSON.parse` of the value's JSON would give.
+fn value_to_js(v: &entra::Value) -> Result<JsValue, JsValue> {
+    Ok(match v {
+        entra::Value::Null => JsValue::NULL,
+        entra::Value::String(s) => JsValue::from_str(s),
+        entra::Value::Boolean(b) => JsValue::from_bool(*b),
+        // Beyond 2^53 `JSON.parse` rounds to the nearest double too.
+        #[allow(clippy::cast_precision_loss)]
+        entra::Value::Integer(i) => JsValue::from_f64(*i as f64),
+        _ => return to_js(&v.to_json()),
+    })
 }
 
 /// A parsed and checked expression: parse once, evaluate many times.
 #[wasm_bindgen]
 pub struct Expression {
     inner: CoreExpression,
+    /// [`JsSource`]'s keys: the JS strings of the attribute names, made once.
+    keys: Vec<(String, JsValue)>,
+}
+
+impl Expression {
+    fn new(inner: CoreExpression) -> Expression {
+        let keys = inner
+            .attributes()
+            .into_iter()
+            .map(|a| (a.to_string(), JsValue::from_str(a)))
+            .collect();
+        Expression { inner, keys }
+    }
 }
 
 #[wasm_bindgen]
@@ -442,9 +506,48 @@ impl Expression {
         #[wasm_bindgen(unchecked_param_type = "EvalOptions | undefined")] options: JsValue,
     ) -> Result<JsValue, JsValue> {
         object_or_undefined(&input, "input")?;
-        check_options(&options, EVAL_OPTIONS)?;
         let ev = Eval::from_js(&options)?;
-        to_js(&eval_result(&self.inner, &JsSource::new(&input), &ev))
+        eval_result_js(&self.inner, &JsSource::new(&input, &self.keys), &ev)
+    }
+
+    /// Batch: evaluates against each object of an array with one read of the options;
+    /// the results come back in one conversion, not one per input.
+    #[wasm_bindgen(js_name = evaluateMany, unchecked_return_type = "EvalResult[]")]
+    pub fn evaluate_many(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "InputObject[]")] inputs: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "EvalOptions | undefined")] options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let inputs = args::array(&inputs, "inputs")?;
+        let ev = Eval::from_js(&options)?;
+        let mut out = Vec::with_capacity(inputs.length() as usize);
+        for (i, input) in inputs.iter().enumerate() {
+            object_or_undefined(&input, &format!("inputs[{i}]"))?;
+            out.push(eval_result(
+                &self.inner,
+                &JsSource::new(&input, &self.keys),
+                &ev,
+            ));
+        }
+        to_js(&out)
+    }
+
+    /// Batch, as text: evaluates against each object of a JSON array; JSON text of an
+    /// array of `EvalResult`s.
+    #[wasm_bindgen(js_name = evaluateJson)]
+    pub fn evaluate_json(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] inputs: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "EvalOptions | undefined")] options: JsValue,
+    ) -> Result<String, JsValue> {
+        let inputs = string(&inputs, "inputs")?;
+        let ev = Eval::from_js(&options)?;
+        let list: Vec<Json> = from_text(&inputs, "inputs")?;
+        let out: Vec<Json> = list
+            .iter()
+            .map(|i| eval_result(&self.inner, i, &ev))
+            .collect();
+        serde_json::to_string(&out).map_err(|e| JsError::new(&e.to_string()).into())
     }
 
     /// The attribute names it reads, in order of first appearance.
@@ -478,7 +581,7 @@ pub fn parse_expression(
         Ok(e) => {
             let warnings = to_js(&diagnostics(source, e.warnings()))?;
             ok_with(vec![
-                ("expression", Expression { inner: e }.into()),
+                ("expression", Expression::new(e).into()),
                 ("diagnostics", warnings),
             ])
         }
@@ -507,10 +610,9 @@ pub fn evaluate(
 ) -> Result<JsValue, JsValue> {
     let source = &string(&source, "source")?;
     object_or_undefined(&input, "input")?;
-    check_options(&options, EVAL_OPTIONS)?;
     let ev = Eval::from_js(&options)?;
     match CoreExpression::parse(source) {
-        Ok(e) => to_js(&eval_result(&e, &JsSource::new(&input), &ev)),
+        Ok(e) => eval_result_js(&e, &JsSource::new(&input, &[]), &ev),
         Err(err) => to_js(&failed(source, &err)),
     }
 }
@@ -525,9 +627,8 @@ pub fn evaluate_json(
 ) -> Result<String, JsValue> {
     let source = &string(&source, "source")?;
     let inputs = string(&inputs, "inputs")?;
-    check_options(&options, EVAL_OPTIONS)?;
-    let list: Vec<Json> = from_text(&inputs, "inputs")?;
     let ev = Eval::from_js(&options)?;
+    let list: Vec<Json> = from_text(&inputs, "inputs")?;
     let out = match CoreExpression::parse(source) {
         Ok(e) => Json::Array(list.iter().map(|i| eval_result(&e, i, &ev)).collect()),
         Err(err) => serde_json::to_value(failed(source, &err)).unwrap_or(Json::Null),
@@ -1232,28 +1333,39 @@ fn remember(key: String, loaded: &Rc<Loaded>) {
     });
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[derive(Default)]
 struct MapOptions {
     object: Option<String>,
     mode: Option<String>,
     current: Option<Json>,
-    #[serde(default)]
     aad_opt_scim062020: bool,
-    #[serde(default)]
     deleted: bool,
     /// `false`: leave the attribute-by-attribute trace out of `ApplyResult`.
     steps: Option<bool>,
-    #[serde(flatten)]
-    eval: JsEvalOptions,
 }
 
-/// One read of the options object for both the mapping and the evaluation options, after
-/// checking the JS types of the members `members` lists.
+/// One read of the options object for both the mapping and the evaluation options: each
+/// member `members` lists is read once, straight from the JS object, its JS type checked.
 fn map_options(options: &JsValue, members: args::Members) -> Result<(MapOptions, Eval), JsValue> {
-    check_options(options, members)?;
-    let mut o: MapOptions = opts(options, "options")?;
-    let ev = Eval::new(std::mem::take(&mut o.eval))?;
+    let ev = Eval::from_js(options)?;
+    let mut o = MapOptions::default();
+    for &(name, kind) in members {
+        if EVAL_OPTIONS.iter().any(|(e, _)| *e == name) {
+            continue;
+        }
+        let Some(v) = args::read(options, name, kind)? else {
+            continue;
+        };
+        match name {
+            "object" => o.object = v.as_string(),
+            "mode" => o.mode = v.as_string(),
+            "steps" => o.steps = v.as_bool(),
+            "aadOptScim062020" => o.aad_opt_scim062020 = v.as_bool().unwrap_or(false),
+            "deleted" => o.deleted = v.as_bool().unwrap_or(false),
+            "current" => o.current = Some(from_js(&v, "options.current")?),
+            _ => {}
+        }
+    }
     Ok((o, ev))
 }
 

@@ -133,6 +133,32 @@ test("Expression object: parse once, evaluate many; attributes, format, Graph ro
   e.free();
 });
 
+test("Expression batches: evaluateMany and evaluateJson give what evaluate gives, per input", () => {
+  const e = esm.parseExpression('IIF(IsPresent([name.givenName]), Join(" ", [name.givenName], [surname]), IgnoreFlowIfNullOrEmpty([surname]))').expression;
+  const users = [
+    { name: { givenName: "Ada" }, surname: "Lovelace" },
+    { surname: "Hopper" },
+    {},
+    { name: { givenName: "Grace" }, surname: 12345678901234 },
+  ];
+  const one = users.map((u) => e.evaluate(u, { now: NOW }));
+  assert.deepEqual(one.map((r) => r.value), ["Ada Lovelace", "Hopper", null, "Grace 12345678901234"]);
+  assert.equal(one[2].ignoreFlow, true);
+  assert.deepEqual(e.evaluateMany(users, { now: NOW }), one);
+  assert.deepEqual(JSON.parse(e.evaluateJson(JSON.stringify(users), { now: NOW })), one);
+  assert.deepEqual(e.evaluateMany([]), []);
+  // A failure stays per input, in the one shape of failures.
+  const f = esm.parseExpression('FormatDateTime([d], , "yyyyMMddHHmmss.fZ", "yyyy")').expression;
+  const rs = f.evaluateMany([{ d: "20210825174118.0Z" }, { d: "not a date" }]);
+  assert.deepEqual(rs[0], { ok: true, value: "2021", ignoreFlow: false });
+  assert.equal(rs[1].ok, false);
+  assert.equal(rs[1].code, "invalid-date");
+  assert.deepEqual(rs[1], f.evaluate({ d: "not a date" }));
+  assert.throws(() => e.evaluateMany([{}, 42]), (x) => x instanceof TypeError && x.message === "inputs[1]: expected an object, got a number");
+  e.free();
+  f.free();
+});
+
 test("filters: parse, match, print, rewrite, batch", () => {
   const p = esm.parseFilter('userName eq "ADA" and emails[type eq "work" and value co "@x"]');
   assert.ok(p.ok);

@@ -30,6 +30,7 @@ const KINDS = {
   options: ["object", "undefined", "null"],
   mapping: ["string", "object"],
   users: ["string", "array"],
+  array: ["array"],
 };
 
 const PATCH = { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "replace", path: "title", value: "T" }] };
@@ -74,6 +75,8 @@ const INSTANCES = {
 const METHODS = {
   Expression: {
     evaluate: [["input", "object?", { a: "x" }], ["options", "options", { now: NOW }]],
+    evaluateMany: [["inputs", "array", [{ a: "x" }]], ["options", "options", { now: NOW }]],
+    evaluateJson: [["inputs", "string", "[]"], ["options", "options", { now: NOW }]],
     attributes: [],
     format: [],
     toGraph: [],
