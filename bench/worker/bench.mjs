@@ -17,6 +17,10 @@
 // `bash scripts/bench-worker.sh` builds worker/build and runs this. Needs .venv
 // (scim2-server) and worker/node_modules (wrangler) from scripts/setup.sh.
 // Env: BENCH_N (2000), BENCH_CHUNK (100), BENCH_C (10), BENCH_WARMUP (200).
+// BENCH_PROFILE=dir: instead of the timed runs, a CPU profile of the Worker's isolate
+// (through wrangler's inspector port, the DevTools protocol's Profiler domain) over
+// BENCH_N requests per op for the pass-through Worker and the scimmap Worker with its log
+// off; writes dir/<config>-<op>.cpuprofile and prints where the time goes per request.
 // Every process started here is stopped by PID at the end and on error; binds 127.0.0.1
 // ports 18090–18096 only (and whatever ephemeral ports wrangler picks for itself).
 import { spawn, execFileSync } from 'node:child_process';
@@ -25,6 +29,7 @@ import { tmpdir, loadavg, cpus } from 'node:os';
 import { join, dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const N = Number(process.env.BENCH_N ?? 2000);
@@ -336,6 +341,10 @@ async function main() {
 
     // Warm-up (JIT, wasm tier-up, connection pools); not measured.
     for (const c of cfgs) for (const op of ['create', 'patch']) await run(c, op, WARMUP);
+    if (process.env.BENCH_PROFILE) {
+      await profileRuns([cfgs[1], cfgs[3]], process.env.BENCH_PROFILE);
+      return;
+    }
     // Idle CPU of each workerd over 3 s: what the run figures carry besides the requests.
     for (const c of cfgs.filter((x) => x.wrangler)) {
       const w = workerdPids(c.wrangler);
@@ -401,6 +410,107 @@ async function main() {
     stopping = true;
     await stopAll();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---- profile (BENCH_PROFILE) -------------------------------------------------------------
+/** The DevTools protocol on wrangler's inspector port: the Worker's isolate. */
+async function inspector(port) {
+  const list = await (await fetch(`http://127.0.0.1:${port}/json`)).json();
+  // wrangler's `ws` (Node's built-in WebSocket client is refused by its inspector proxy).
+  const WebSocket = createRequire(join(ROOT, 'worker', 'package.json'))('ws');
+  const ws = new WebSocket(list[0].webSocketDebuggerUrl);
+  await new Promise((res, rej) => { ws.on('open', res); ws.on('error', (e) => rej(new Error(`inspector :${port}: ${e.message}`))); });
+  let id = 0;
+  const waiting = new Map();
+  ws.on('message', (data) => {
+    const msg = JSON.parse(String(data));
+    if (msg.id && waiting.has(msg.id) && ('result' in msg || 'error' in msg)) { waiting.get(msg.id)(msg); waiting.delete(msg.id); }
+  });
+  const send = (method, params = {}) => new Promise((res, rej) => {
+    const n = ++id;
+    waiting.set(n, (msg) => (msg.error ? rej(new Error(`${method}: ${msg.error.message}`)) : res(msg.result)));
+    ws.send(JSON.stringify({ id: n, method, params }));
+  });
+  return { send, close: () => ws.close() };
+}
+
+/** Where a sampled frame's time goes. Wasm frames carry their Rust names (the name section). */
+function category(cf) {
+  const name = cf.functionName || '';
+  if (/^\((idle|program|garbage collector|root)\)$/.test(name)) return name;
+  if (cf.url.startsWith('wasm://') || /::|^wasm-function/.test(name)) {
+    if (/serde_json|serde::|serde_core/.test(name)) return 'wasm: JSON parse/serialize (serde_json)';
+    if (/dlmalloc|__rust_(alloc|dealloc|realloc)|alloc::raw_vec|RawVec/.test(name)) return 'wasm: allocator';
+    if (/^<?(worker|wasm_bindgen|js_sys|web_sys|worker_sys)|externref|__wbindgen|__externref/.test(name)) return 'wasm: bindings (worker, wasm-bindgen, js-sys)';
+    if (/scimmap::proxy/.test(name)) return 'wasm: proxy pipeline';
+    if (/scimmap::(mapping|scim|entra|syntax)|pest/.test(name)) return 'wasm: mapping, SCIM, parsing';
+    if (/indexmap|hashbrown|core::hash|memcpy|memmove|memcmp|memset/.test(name)) return 'wasm: maps, hashing, memcpy';
+    return 'wasm: other (core, alloc, std)';
+  }
+  if (/index\.js$|shim|worker\/build/.test(cf.url)) return 'JS: wasm-bindgen / workers-rs glue';
+  if (cf.url === '') return `JS: runtime builtins${name ? '' : ''}`;
+  return 'JS: other scripts';
+}
+
+async function profileRuns(cfgs, dir) {
+  execFileSync('mkdir', ['-p', dir]);
+  const rows = new Map(); // category -> {cfg|op: ms per request}
+  const tops = [];
+  for (const c of cfgs) {
+    const ins = await inspector(c.port + 1);
+    await ins.send('Profiler.enable');
+    await ins.send('Profiler.setSamplingInterval', { interval: 100 });
+    for (const op of ['create', 'patch']) {
+      await ins.send('Profiler.start');
+      const r = await run(c, op, N);
+      const { profile } = await ins.send('Profiler.stop');
+      const file = join(dir, `${c.name.replace(/[^a-z]+/g, '-')}-${op}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(profile));
+      const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+      const self = new Map();
+      profile.samples.forEach((id, k) => {
+        const n = byId.get(id);
+        const dt = (profile.timeDeltas[k + 1] ?? 0) / 1000; // ms until the next sample
+        self.set(n, (self.get(n) ?? 0) + dt);
+      });
+      const byCat = new Map();
+      const byFn = new Map();
+      for (const [n, ms] of self) {
+        const k = category(n.callFrame);
+        byCat.set(k, (byCat.get(k) ?? 0) + ms);
+        const fn = `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url ? `(${basename(n.callFrame.url)})` : ''}`;
+        byFn.set(fn, (byFn.get(fn) ?? 0) + ms);
+      }
+      const key = `${c.name}|${op}`;
+      for (const [k, ms] of byCat) {
+        const row = rows.get(k) ?? {};
+        row[key] = ms / r.n;
+        rows.set(k, row);
+      }
+      const busy = [...byCat].filter(([k]) => k !== '(idle)').reduce((a, [, ms]) => a + ms, 0);
+      console.log(`# ${c.name} ${op}: ${r.n} requests, ${r.errors} errors, ${(busy / r.n).toFixed(3)} ms per request sampled on the isolate's thread (idle left out); ${file}`);
+      if (c === cfgs[cfgs.length - 1]) {
+        tops.push([key, [...byFn].filter(([f]) => !f.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, 20).map(([f, ms]) => [f, ms / r.n])]);
+      }
+    }
+    ins.close();
+  }
+  const keys = cfgs.flatMap((c) => ['create', 'patch'].map((op) => `${c.name}|${op}`));
+  console.log(`\nms per request on the Worker's thread, by where the samples fell (sampling every 100 µs):\n`);
+  console.log(`| where | ${keys.map((k) => k.replace('|', ', ')).join(' | ')} |`);
+  console.log(`|---|${keys.map(() => '---:').join('|')}|`);
+  const order = [...rows.keys()].sort();
+  const total = Object.fromEntries(keys.map((k) => [k, 0]));
+  for (const cat of order) {
+    const row = rows.get(cat);
+    if (cat !== '(idle)') for (const k of keys) total[k] += row[k] ?? 0;
+    console.log(`| ${cat} | ${keys.map((k) => (row[k] ?? 0).toFixed(3)).join(' | ')} |`);
+  }
+  console.log(`| **busy (all but idle)** | ${keys.map((k) => total[k].toFixed(3)).join(' | ')} |`);
+  for (const [key, top] of tops) {
+    console.log(`\nTop functions by self time, ${key.replace('|', ', ')} (ms per request):\n`);
+    for (const [f, ms] of top) console.log(`- ${ms.toFixed(4)} ${f}`);
   }
 }
 
