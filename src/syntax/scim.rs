@@ -133,7 +133,7 @@ impl Builder {
                             | Rule::not_exp
                             | Rule::val_not
                             | Rule::attr_exp
-                            | Rule::value_path_exp
+                            | Rule::path_exp
                     ) {
                         continue;
                     }
@@ -167,31 +167,34 @@ impl Builder {
                     span,
                 })
             }
-            Rule::attr_exp => self.attr_exp(p),
-            Rule::value_path_exp => {
-                let mut path = None;
-                let mut filter = None;
-                let mut tail = None;
-                for c in p.into_inner() {
-                    match c.as_rule() {
-                        Rule::attr_path => path = Some(self.attr_path(c)),
-                        Rule::val_or => filter = Some(self.logical(c, depth + 1)?),
-                        Rule::value_path_tail => tail = Some(self.tail(c)?),
-                        _ => {}
-                    }
-                }
-                match (path, filter) {
-                    (Some(path), Some(filter)) => Ok(Filter::ValuePath {
-                        path,
-                        filter: Box::new(filter),
-                        tail: tail.map(Box::new),
-                        span,
-                    }),
-                    _ => Err(syntax_error(span, "malformed value path")),
-                }
-            }
+            Rule::attr_exp | Rule::path_exp => self.path_exp(p, depth),
             _ => Err(syntax_error(span, "unexpected syntax")),
         }
+    }
+
+    /// `attr_exp` or `path_exp`: an attribute path followed by a test, or (`path_exp` only)
+    /// by a value filter and an optional tail.
+    fn path_exp(&self, p: Pair<'_, Rule>, depth: usize) -> Result<Filter, ParseError> {
+        let span = span_of(&p);
+        let mut inner = p.into_inner();
+        let path = inner
+            .next()
+            .map(|c| self.attr_path(c))
+            .ok_or_else(|| syntax_error(span, "expected an attribute path"))?;
+        let Some(filter) = inner.peek().filter(|c| c.as_rule() == Rule::val_or) else {
+            return self.test(path, inner, span);
+        };
+        let filter = self.logical(filter, depth + 1)?;
+        let tail = match inner.find(|c| c.as_rule() == Rule::value_path_tail) {
+            Some(c) => Some(Box::new(self.tail(c)?)),
+            None => None,
+        };
+        Ok(Filter::ValuePath {
+            path,
+            filter: Box::new(filter),
+            tail,
+            span,
+        })
     }
 
     fn attr_path(&self, p: Pair<'_, Rule>) -> AttrPath {
@@ -243,16 +246,6 @@ impl Builder {
             }
         }
         Err(syntax_error(span, "expected an operator"))
-    }
-
-    fn attr_exp(&self, p: Pair<'_, Rule>) -> Result<Filter, ParseError> {
-        let span = span_of(&p);
-        let mut inner = p.into_inner();
-        let path = inner
-            .next()
-            .map(|c| self.attr_path(c))
-            .ok_or_else(|| syntax_error(span, "expected an attribute path"))?;
-        self.test(path, inner, span)
     }
 
     fn tail(&self, p: Pair<'_, Rule>) -> Result<Filter, ParseError> {
@@ -340,7 +333,9 @@ fn describe(rule: Rule) -> &'static str {
         Rule::filter | Rule::or_exp | Rule::and_exp | Rule::val_or | Rule::val_and => "a filter",
         Rule::not_exp | Rule::val_not | Rule::kw_not => "`not (`",
         Rule::group | Rule::val_group => "`(`",
-        Rule::value_path_exp => "a value path (`attr[filter]`)",
+        Rule::path_exp => {
+            "an attribute expression (`attr op value` or `attr pr`) or a value path (`attr[filter]`)"
+        }
         Rule::value_path_tail => "`.subAttr` and an operator",
         Rule::attr_exp => "an attribute expression (`attr op value` or `attr pr`)",
         Rule::attr_path | Rule::attr_name | Rule::urn | Rule::urn_segment => "an attribute path",
