@@ -269,7 +269,7 @@ impl<'de> Visitor<'de> for Members<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut out = Map::new();
+        let mut out = Map::with_capacity(self.names.len());
         while let Some(key) = map.next_key_seed(KeyIn(self.names))? {
             match key {
                 Some(k) => {
