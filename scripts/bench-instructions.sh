@@ -27,7 +27,7 @@ ops=(floor_user floor_patch map_webex map_genesys map_webex_compile map_genesys_
      expr_join_eval expr_join_parse_eval expr_lower_before_at_eval expr_lower_before_at_parse_eval
      expr_iif_eval expr_iif_parse_eval filter_parse)
 for op in "${ops[@]}"; do I[$op]=$(per_call "$op" 200); done
-for op in floor_users_10k filter_text_10k; do I[$op]=$(per_call "$op" 2); done
+for op in floor_users_10k filter_text_10k filter_tree_10k; do I[$op]=$(per_call "$op" 2); done
 row() { # label op floor-op divisor
   local v=${I[$2]} f=""
   if [ -n "${3:-}" ]; then f=${I[$3]}; fi
@@ -48,7 +48,8 @@ row "map webex, text → text (compile every call)" map_webex_compile floor_user
 row "map genesys, text → text (precompiled)" map_genesys floor_user
 row "map genesys, text → text (compile every call)" map_genesys_compile floor_user
 row "filter: parse" filter_parse
-row "filter: 10 000 users as text, parse + match + serialize matches, per user" filter_text_10k floor_users_10k 10000
+row "filter: 10 000 users as text, members read parsed + match + matches copied, per user" filter_text_10k floor_users_10k 10000
+row "filter: 10 000 users as text, whole trees parsed + match + serialize matches, per user" filter_tree_10k floor_users_10k 10000
 row "PATCH 3 ops, text → text" patch_text floor_patch
 for e in join lower_before_at iif; do
   row "expr $e: evaluate precompiled" "expr_${e}_eval"

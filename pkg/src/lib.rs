@@ -963,7 +963,8 @@ pub fn match_filter(
 }
 
 /// Batch: the resources of a JSON array (or a SCIM ListResponse) that match, as JSON text
-/// of a `FilterJsonResult`.
+/// of a `FilterJsonResult`. Only the members the filter reads are parsed; a matching
+/// resource's text is copied to the result as written.
 #[wasm_bindgen(js_name = filterJson)]
 pub fn filter_json(
     #[wasm_bindgen(unchecked_param_type = "string")] filter: JsValue,
@@ -973,45 +974,42 @@ pub fn filter_json(
     let filter = &string(&filter, "filter")?;
     let resources = string(&resources, "resources")?;
     check_options(&options, FILTER_OPTIONS)?;
-    let input: Json = from_text(&resources, "resources")?;
-    // The resources are moved out of the parsed input, not copied.
-    let list = match input {
-        Json::Object(mut o) => match o.swap_remove("Resources") {
-            Some(Json::Array(a)) => Some(a),
-            _ => None,
-        },
-        Json::Array(a) => Some(a),
-        _ => None,
-    }
-    .ok_or_else(|| JsError::new("resources: expected an array or a ListResponse"))?;
+    let texts = scim::ResourceTexts::parse(&resources).map_err(resources_error)?;
     let f = match parse_filter_with(filter, &options)? {
         Ok(f) => f,
         Err(e) => {
             return Ok(serde_json::to_string(&filter_parse_failure(filter, &e)).unwrap_or_default())
         }
     };
-    let schemas = Schemas::shared_core();
-    let mut out = Vec::new();
-    for r in list {
-        match f.matches(&r, schemas) {
-            Ok(true) => out.push(r),
-            Ok(false) => {}
-            Err(e) => {
-                let failure = scim_failure(&e);
-                return Ok(serde_json::to_string(&failure).unwrap_or_default());
-            }
+    let matched = match texts.select(&f, Schemas::shared_core()) {
+        Ok(m) => m,
+        Err(scim::ResourcesTextError::Filter(e)) => {
+            return Ok(serde_json::to_string(&scim_failure(&e)).unwrap_or_default())
         }
+        Err(e) => return Err(resources_error(e)),
+    };
+    Ok(matched_json(&matched))
+}
+
+/// `{"ok":true,"resources":[…]}` around the matching resources' texts.
+fn matched_json(matched: &[&str]) -> String {
+    const HEAD: &str = r#"{"ok":true,"resources":["#;
+    let len = HEAD.len() + matched.iter().map(|t| t.len() + 1).sum::<usize>() + 2;
+    let mut out = String::with_capacity(len);
+    out.push_str(HEAD);
+    for (i, text) in matched.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(text);
     }
-    #[derive(Serialize)]
-    struct Matched {
-        ok: bool,
-        resources: Vec<Json>,
-    }
-    serde_json::to_string(&Matched {
-        ok: true,
-        resources: out,
-    })
-    .map_err(|e| JsError::new(&e.to_string()).into())
+    out.push_str("]}");
+    out
+}
+
+/// `resources: invalid JSON: …` / `resources: expected an array or a ListResponse`.
+fn resources_error(e: scim::ResourcesTextError) -> JsValue {
+    JsError::new(&format!("resources: {e}")).into()
 }
 
 /// Canonical text of a filter.

@@ -145,7 +145,11 @@ export interface ScimFailure extends Failure {
 }
 
 export type MatchResult = { ok: true; matches: boolean } | ScimFailure;
-/** `filterJson`'s result (as JSON text). */
+/**
+ * `filterJson`'s result (as JSON text). Each matching resource is its text from the input,
+ * as written (whitespace, member order and repeated members kept): only the members the
+ * filter reads are parsed.
+ */
 export type FilterJsonResult = { ok: true; resources: JsonObject[] } | ScimFailure;
 
 /** A PatchOp message (RFC 7644 §3.5.2). */

@@ -21,6 +21,7 @@ pub mod print;
 pub mod protocol;
 pub mod rewrite;
 pub mod schema;
+pub mod text;
 
 pub use ast::{AttrPath, CompValue, CompareOp, Filter};
 pub use diff::{diff, diff_paths, DiffShape, PathDiff};
@@ -28,6 +29,7 @@ pub use error::{ScimError, ScimType};
 pub use patch::{apply_patch, Compat, PatchOp};
 pub use path::Path;
 pub use schema::{AttrType, AttributeDef, Mutability, Returned, Schema, Schemas, Uniqueness};
+pub use text::{ResourceTexts, ResourcesTextError};
 
 use crate::diagnostic::ParseError;
 use crate::limits::Limits;
