@@ -1,18 +1,21 @@
 //! Filtering resources given as JSON text (an array, or a ListResponse's `Resources`,
 //! RFC 7644 §3.4.2) without building their trees: each resource is kept as the slice of
-//! the input that holds it, only the top-level members a filter reads are parsed into
-//! values, and a matching resource is returned as its text, verbatim.
+//! the input that holds it, the members a filter reads are kept as their texts, and a
+//! value is built from one only when the evaluation reaches a part of the filter that reads
+//! it. A matching resource is returned as its text, verbatim.
 //!
-//! The members parsed are all those whose name equals, ignoring ASCII case (RFC 7643 §2.1),
+//! The members read are all those whose name equals, ignoring ASCII case (RFC 7643 §2.1),
 //! a top-level attribute the filter names or the URN of an extension it names (RFC 7643
-//! §3.3), duplicates and differently cased spellings included. [`Filter::matches`] reads
+//! §3.3), repeated and differently cased spellings included. [`Filter::matches`] reads
 //! nothing else of a resource (schema definitions come from the [`Schemas`] argument, not
 //! from the resource's `schemas` or `meta`), so it gives the same answer on the reduced
-//! object as on the whole one.
+//! object as on the whole one. The filter is evaluated in parts joined by `and`, `or` and
+//! `not`, in the matcher's order and with its short-circuits, each part by the matcher on
+//! an object holding at least the members the part reads.
 //!
-//! Text that is skipped is checked for JSON syntax only: the limits of building a value
+//! Text that is not built is checked for JSON syntax only: the limits of building a value
 //! (128 levels of nesting, numbers that fit an `f64`, `\u` escapes that are not lone
-//! surrogates) apply to the members a filter reads, not to the others.
+//! surrogates) apply to the members the evaluation reads, not to the others.
 
 use crate::scim::ast::Filter;
 use crate::scim::error::ScimError;
@@ -20,7 +23,12 @@ use crate::scim::schema::Schemas;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::fmt;
+
+/// Filters deeper than this are evaluated whole rather than in parts, so that the
+/// matcher's nesting limit applies to them exactly as on whole trees.
+const MAX_PLAN_DEPTH: usize = 64;
 
 /// Why resources given as text could not be filtered.
 #[derive(Debug, thiserror::Error)]
@@ -90,28 +98,96 @@ impl<'a> ResourceTexts<'a> {
         filter: &Filter,
         schemas: &Schemas,
     ) -> Result<Vec<&'a str>, ResourcesTextError> {
-        let names = read_members(filter, schemas);
+        let mut names = Vec::new();
+        let plan = Plan::new(filter, schemas, &mut names);
         let mut out = Vec::new();
         for raw in &self.items {
-            let resource = self.reduced(raw.get(), &names)?;
-            if filter.matches(&resource, schemas)? {
+            let mut resource = self.members(raw.get(), &names)?;
+            if self.run(&plan, &mut resource, schemas)? {
                 out.push(raw.get());
             }
         }
         Ok(out)
     }
 
-    /// The object of `text`'s members named in `names`; `null` for a non-object, which
-    /// matches as an object without members would (no attribute is found in it).
-    fn reduced(&self, text: &str, names: &[String]) -> Result<Value, ResourcesTextError> {
+    /// The members of `text` whose names are in `names`, unbuilt; none for a non-object,
+    /// which matches as an object without members would (no attribute is found in it).
+    fn members(&self, text: &'a str, names: &[String]) -> Result<Resource<'a>, ResourcesTextError> {
+        let mut resource = Resource {
+            members: Vec::new(),
+            built: vec![false; names.len()],
+            object: Value::Null,
+        };
         if !text.starts_with('{') {
-            return Ok(Value::Null);
+            return Ok(resource);
         }
         let mut de = serde_json::Deserializer::from_str(text);
-        Members { names }
+        resource.members = Members { names }
             .deserialize(&mut de)
-            .map(Value::Object)
-            .map_err(|e| ResourcesTextError::Json(self.locate(text, &e)))
+            .map_err(|e| ResourcesTextError::Json(self.locate(text, &e)))?;
+        resource.object = Value::Object(Map::with_capacity(resource.members.len()));
+        Ok(resource)
+    }
+
+    /// Whether `resource` matches the filter `plan` was made from.
+    fn run(
+        &self,
+        plan: &Plan<'_>,
+        resource: &mut Resource<'a>,
+        schemas: &Schemas,
+    ) -> Result<bool, ResourcesTextError> {
+        match plan {
+            Plan::And(parts) => {
+                for p in parts {
+                    if !self.run(p, resource, schemas)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
+            Plan::Or(parts) => {
+                for p in parts {
+                    if self.run(p, resource, schemas)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+            Plan::Not(inner) => Ok(!self.run(inner, resource, schemas)?),
+            Plan::Part { filter, names } => {
+                self.build(resource, names)?;
+                Ok(filter.matches(&resource.object, schemas)?)
+            }
+        }
+    }
+
+    /// Builds the members of `resource` in the name classes `names` not built yet, each
+    /// class in input order (a repeated name keeps its first place and its last value, as
+    /// `serde_json` builds a whole object).
+    fn build(
+        &self,
+        resource: &mut Resource<'a>,
+        names: &[usize],
+    ) -> Result<(), ResourcesTextError> {
+        let Value::Object(object) = &mut resource.object else {
+            return Ok(());
+        };
+        for &class in names {
+            if resource.built.get(class).copied().unwrap_or(true) {
+                continue;
+            }
+            for (c, key, raw) in &resource.members {
+                if *c == class {
+                    let value = serde_json::from_str(raw.get())
+                        .map_err(|e| ResourcesTextError::Json(self.locate(raw.get(), &e)))?;
+                    object.insert(key.to_string(), value);
+                }
+            }
+            if let Some(b) = resource.built.get_mut(class) {
+                *b = true;
+            }
+        }
+        Ok(())
     }
 
     /// `e`, found in `part` (a slice of the input), with its line and column counted from
@@ -140,22 +216,91 @@ impl<'a> ResourceTexts<'a> {
     }
 }
 
+/// One resource's members that the filter reads: their name classes (indexes into the
+/// plan's names), names and unbuilt texts, and the object built from them so far.
+struct Resource<'a> {
+    members: Vec<(usize, Cow<'a, str>, &'a RawValue)>,
+    built: Vec<bool>,
+    object: Value,
+}
+
+/// A filter split at the `and`, `or` and `not` that join parts reading members.
+enum Plan<'f> {
+    And(Vec<Plan<'f>>),
+    Or(Vec<Plan<'f>>),
+    Not(Box<Plan<'f>>),
+    /// A part the matcher evaluates whole, with the name classes of the members it reads.
+    Part {
+        filter: &'f Filter,
+        names: Vec<usize>,
+    },
+}
+
+impl<'f> Plan<'f> {
+    /// The plan of `filter`; `names` collects the member names read, one per class of
+    /// names equal ignoring ASCII case.
+    fn new(filter: &'f Filter, schemas: &Schemas, names: &mut Vec<String>) -> Plan<'f> {
+        if filter.depth() > MAX_PLAN_DEPTH {
+            return Plan::part(filter, schemas, names);
+        }
+        Plan::split(filter, schemas, names)
+    }
+
+    fn split(filter: &'f Filter, schemas: &Schemas, names: &mut Vec<String>) -> Plan<'f> {
+        match filter {
+            Filter::And { operands, .. } => Plan::And(
+                operands
+                    .iter()
+                    .map(|o| Plan::split(o, schemas, names))
+                    .collect(),
+            ),
+            Filter::Or { operands, .. } => Plan::Or(
+                operands
+                    .iter()
+                    .map(|o| Plan::split(o, schemas, names))
+                    .collect(),
+            ),
+            Filter::Not { inner, .. } => Plan::Not(Box::new(Plan::split(inner, schemas, names))),
+            part => Plan::part(part, schemas, names),
+        }
+    }
+
+    fn part(filter: &'f Filter, schemas: &Schemas, names: &mut Vec<String>) -> Plan<'f> {
+        let mut classes = Vec::new();
+        for name in read_members(filter, schemas) {
+            let class = match names.iter().position(|n| n.eq_ignore_ascii_case(&name)) {
+                Some(i) => i,
+                None => {
+                    names.push(name);
+                    names.len() - 1
+                }
+            };
+            if !classes.contains(&class) {
+                classes.push(class);
+            }
+        }
+        Plan::Part {
+            filter,
+            names: classes,
+        }
+    }
+}
+
 /// The member names a resource must keep for `filter`: each top-level attribute it names
 /// (the attribute of a value path included; names inside its brackets are relative to an
 /// element), or the extension URN that holds it (RFC 7643 §3.3).
 fn read_members(filter: &Filter, schemas: &Schemas) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    for (parent, path) in filter.attribute_paths() {
-        let top = parent.unwrap_or(path);
-        let name = match top.uri {
-            Some(uri) if !schemas.is_core(&uri) => uri,
-            _ => top.attr,
-        };
-        if !names.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
-            names.push(name);
-        }
-    }
-    names
+    filter
+        .attribute_paths()
+        .into_iter()
+        .map(|(parent, path)| {
+            let top = parent.unwrap_or(path);
+            match top.uri {
+                Some(uri) if !schemas.is_core(&uri) => uri,
+                _ => top.attr,
+            }
+        })
+        .collect()
 }
 
 /// The resources of a top-level array or ListResponse; `None` for any other JSON.
@@ -247,34 +392,33 @@ impl Visitor<'_> for KeyIs {
     }
 }
 
-/// An object's members whose names are in `names` (ignoring ASCII case), built into a map
-/// in input order, as `serde_json` builds the whole object (a repeated name keeps its first
-/// place and its last value); the other members are skipped unbuilt.
+/// An object's members whose names are in `names` (ignoring ASCII case), in input order,
+/// each with the index of its name, unbuilt; the other members are skipped.
 struct Members<'n> {
     names: &'n [String],
 }
 
+type Member<'de> = (usize, Cow<'de, str>, &'de RawValue);
+
 impl<'de> DeserializeSeed<'de> for Members<'_> {
-    type Value = Map<String, Value>;
+    type Value = Vec<Member<'de>>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_map(self)
     }
 }
 
 impl<'de> Visitor<'de> for Members<'_> {
-    type Value = Map<String, Value>;
+    type Value = Vec<Member<'de>>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut out = Map::with_capacity(self.names.len());
+        let mut out = Vec::with_capacity(self.names.len());
         while let Some(key) = map.next_key_seed(KeyIn(self.names))? {
             match key {
-                Some(k) => {
-                    out.insert(k, map.next_value::<Value>()?);
-                }
+                Some((class, name)) => out.push((class, name, map.next_value::<&RawValue>()?)),
                 None => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -284,27 +428,33 @@ impl<'de> Visitor<'de> for Members<'_> {
     }
 }
 
-/// A map key, copied only when it is one of the names (ignoring ASCII case).
+/// A map key: when it is one of the names (ignoring ASCII case), that name's index and the
+/// key, borrowed from the input unless it has escapes.
 struct KeyIn<'n>(&'n [String]);
 
 impl<'de> DeserializeSeed<'de> for KeyIn<'_> {
-    type Value = Option<String>;
+    type Value = Option<(usize, Cow<'de, str>)>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_str(self)
     }
 }
 
-impl Visitor<'_> for KeyIn<'_> {
-    type Value = Option<String>;
+impl<'de> Visitor<'de> for KeyIn<'_> {
+    type Value = Option<(usize, Cow<'de, str>)>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a member name")
     }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(self.class(v).map(|c| (c, Cow::Borrowed(v))))
+    }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(self
-            .0
-            .iter()
-            .any(|n| n.eq_ignore_ascii_case(v))
-            .then(|| v.to_string()))
+        Ok(self.class(v).map(|c| (c, Cow::Owned(v.to_string()))))
+    }
+}
+
+impl KeyIn<'_> {
+    fn class(&self, key: &str) -> Option<usize> {
+        self.0.iter().position(|n| n.eq_ignore_ascii_case(key))
     }
 }
 
@@ -363,6 +513,20 @@ mod tests {
         ));
         // Non-objects hold no attributes: they match what an empty object matches.
         assert_eq!(select("a eq null", "[1, [], {}]").unwrap().len(), 3);
+    }
+
+    #[test]
+    fn members_are_built_only_when_a_part_reads_them() {
+        // `title` cannot be built (beyond f64); only resources whose userName matches reach it.
+        let input = r#"[{"userName": "a", "title": 1e400}, {"userName": "b", "title": 1e400}]"#;
+        assert_eq!(
+            select(r#"userName eq "c" and title pr"#, input)
+                .unwrap()
+                .len(),
+            0
+        );
+        assert!(select(r#"userName eq "b" and title pr"#, input).is_err());
+        assert!(select(r#"not (userName ne "a") or title pr"#, input).is_err());
     }
 
     #[test]
