@@ -178,11 +178,21 @@ pub(crate) fn read(options: &JsValue, name: &str, kind: Kind) -> Result<Option<J
     Ok(Some(value))
 }
 
-/// A JS string for a member or result key. Interned: the names are a fixed set read on
-/// every call, and a cached JS string spares both the UTF-8 decoding and V8's lookup of a
-/// fresh, not yet internalized key.
-pub(crate) fn key(name: &str) -> JsValue {
-    JsValue::from_str(wasm_bindgen::intern(name))
+/// `f` of the JS string for a member or result key. The names are a small fixed set read
+/// on every call, so each is made once and kept: that spares the UTF-8 decoding, V8's
+/// lookup of a fresh, not yet internalized key, and the hashing of wasm-bindgen's own
+/// string cache (a linear search of a few short names costs less than one hash).
+pub(crate) fn with_key<R>(name: &str, f: impl FnOnce(&JsValue) -> R) -> R {
+    thread_local! {
+        static KEYS: std::cell::RefCell<Vec<(String, JsValue)>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    if !KEYS.with_borrow(|keys| keys.iter().any(|(k, _)| k == name)) {
+        KEYS.with_borrow_mut(|keys| keys.push((name.to_string(), JsValue::from_str(name))));
+    }
+    KEYS.with_borrow(|keys| match keys.iter().find(|(k, _)| k == name) {
+        Some((_, key)) => f(key),
+        None => f(&JsValue::from_str(name)),
+    })
 }
 
 fn member(v: &JsValue, name: &str, kind: Kind) -> Result<(), JsValue> {
@@ -231,5 +241,5 @@ pub(crate) fn member_of(options: &JsValue, name: &str) -> Result<JsValue, JsValu
     if options.is_undefined() || options.is_null() {
         return Ok(JsValue::UNDEFINED);
     }
-    Reflect::get(options, &key(name))
+    with_key(name, |k| Reflect::get(options, k))
 }

@@ -52,8 +52,16 @@ pub fn version() -> String {
 /// become the nearest double, as in every JS JSON reader; the `*Json` batch entry points
 /// keep them exact), and one native parse beats building the object field by field.
 fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue, JsValue> {
-    let text = serde_json::to_string(v).map_err(|e| JsError::new(&e.to_string()))?;
-    js_sys::JSON::parse(&text).map_err(|_| JsError::new("cannot convert the result to JS").into())
+    let text = serde_json::to_vec(v).map_err(|e| JsError::new(&e.to_string()))?;
+    parse_text(&text)
+}
+
+/// `JSON.parse` of JSON text written in wasm.
+fn parse_text(text: &[u8]) -> Result<JsValue, JsValue> {
+    std::str::from_utf8(text)
+        .ok()
+        .and_then(|t| js_sys::JSON::parse(t).ok())
+        .ok_or_else(|| JsError::new("cannot convert the result to JS").into())
 }
 
 /// Through `JSON.stringify`: V8 serializes the whole value natively, then one
@@ -106,7 +114,7 @@ fn opts<T: DeserializeOwned + Default>(v: &JsValue, what: &str) -> Result<T, JsV
 }
 
 fn set(obj: &js_sys::Object, key: &str, value: JsValue) -> Result<(), JsValue> {
-    js_sys::Reflect::set(obj, &args::key(key), &value)
+    args::with_key(key, |k| js_sys::Reflect::set(obj, k, &value))
         .map(|_| ())
         .map_err(|_| JsError::new("cannot build the result object").into())
 }
@@ -352,10 +360,26 @@ fn js_now() -> chrono::DateTime<chrono::Utc> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Evaluated {
+struct Evaluated<'v> {
     ok: bool,
-    value: Json,
+    value: EvaluatedValue<'v>,
     ignore_flow: bool,
+}
+
+/// A value as `EvalResult.value` writes it: text, booleans, integers and null directly,
+/// anything else through its JSON form.
+struct EvaluatedValue<'v>(&'v entra::Value);
+
+impl Serialize for EvaluatedValue<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            entra::Value::Null => s.serialize_unit(),
+            entra::Value::String(t) => s.serialize_str(t),
+            entra::Value::Boolean(b) => s.serialize_bool(*b),
+            entra::Value::Integer(i) => s.serialize_i64(*i),
+            other => other.to_json().serialize(s),
+        }
+    }
 }
 
 /// A JS object read lazily: an expression reads a handful of attributes, so only those
@@ -366,6 +390,8 @@ struct JsSource<'a> {
     object: &'a JsValue,
     /// The JS strings of the names the expression reads, made when it was parsed.
     keys: &'a [(String, JsValue)],
+    /// Whether `object` is one (a crossing, so asked once rather than per attribute).
+    is_object: bool,
     whole: std::cell::OnceCell<Json>,
 }
 
@@ -374,12 +400,13 @@ impl<'a> JsSource<'a> {
         JsSource {
             object,
             keys,
+            is_object: object.is_object(),
             whole: std::cell::OnceCell::new(),
         }
     }
 
     fn get(&self, name: &str) -> JsValue {
-        if !self.object.is_object() {
+        if !self.is_object {
             return JsValue::UNDEFINED;
         }
         let found = match self.keys.iter().find(|(k, _)| k == name) {
@@ -409,21 +436,50 @@ impl entra::Source for JsSource<'_> {
     }
 }
 
-fn eval_result(e: &CoreExpression, input: &dyn entra::Source, ev: &Eval) -> Json {
-    let r = match ev.with(|o| e.evaluate(input, o)) {
-        Ok(Outcome::Value(v)) => serde_json::to_value(Evaluated {
-            ok: true,
-            value: v.to_json(),
-            ignore_flow: false,
-        }),
-        Ok(Outcome::IgnoreFlow) => serde_json::to_value(Evaluated {
-            ok: true,
-            value: Json::Null,
-            ignore_flow: true,
-        }),
-        Err(err) => serde_json::to_value(eval_failure(e, &err)),
+/// Appends the JSON text of one `EvalResult` to `out`, serialized from the outcome
+/// without building a `serde_json::Value` of it first: batches write one text for all.
+fn write_eval_result(out: &mut Vec<u8>, e: &CoreExpression, input: &dyn entra::Source, ev: &Eval) {
+    let written = match ev.with(|o| e.evaluate(input, o)) {
+        Ok(Outcome::Value(v)) => serde_json::to_writer(
+            &mut *out,
+            &Evaluated {
+                ok: true,
+                value: EvaluatedValue(&v),
+                ignore_flow: false,
+            },
+        ),
+        Ok(Outcome::IgnoreFlow) => serde_json::to_writer(
+            &mut *out,
+            &Evaluated {
+                ok: true,
+                value: EvaluatedValue(&entra::Value::Null),
+                ignore_flow: true,
+            },
+        ),
+        Err(err) => serde_json::to_writer(&mut *out, &eval_failure(e, &err)),
     };
-    r.unwrap_or(Json::Null)
+    if written.is_err() {
+        out.extend_from_slice(b"null");
+    }
+}
+
+/// Parsed JSON inputs as expression sources.
+fn json_sources(list: &[Json]) -> Vec<&dyn entra::Source> {
+    list.iter().map(|s| s as _).collect()
+}
+
+/// The JSON text of the results of evaluating `e` against each source, as an array.
+fn eval_results_text(e: &CoreExpression, sources: &[&dyn entra::Source], ev: &Eval) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64);
+    out.push(b'[');
+    for (i, source) in sources.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_eval_result(&mut out, e, *source, ev);
+    }
+    out.push(b']');
+    out
 }
 
 fn eval_failure(e: &CoreExpression, err: &entra::EvalError) -> Failed<NoExtra> {
@@ -433,8 +489,8 @@ fn eval_failure(e: &CoreExpression, err: &entra::EvalError) -> Failed<NoExtra> {
     )
 }
 
-/// [`eval_result`] built as a JS object directly: `{ ok, value, ignoreFlow }` with
-/// interned keys, and a text or scalar value without a round trip through JSON text.
+/// [`write_eval_result`]'s object built as a JS object directly: `{ ok, value, ignoreFlow }`
+/// with keys made once, and a text or scalar value without a round trip through JSON text.
 fn eval_result_js(
     e: &CoreExpression,
     input: &dyn entra::Source,
@@ -520,16 +576,19 @@ impl Expression {
     ) -> Result<JsValue, JsValue> {
         let inputs = args::array(&inputs, "inputs")?;
         let ev = Eval::from_js(&options)?;
-        let mut out = Vec::with_capacity(inputs.length() as usize);
+        let inputs: Vec<JsValue> = inputs.iter().collect();
         for (i, input) in inputs.iter().enumerate() {
-            object_or_undefined(&input, &format!("inputs[{i}]"))?;
-            out.push(eval_result(
-                &self.inner,
-                &JsSource::new(&input, &self.keys),
-                &ev,
-            ));
+            if !(input.is_undefined() || input.is_object()) {
+                object_or_undefined(input, &format!("inputs[{i}]"))?;
+            }
         }
-        to_js(&out)
+        let sources: Vec<JsSource> = inputs
+            .iter()
+            .map(|i| JsSource::new(i, &self.keys))
+            .collect();
+        let sources: Vec<&dyn entra::Source> = sources.iter().map(|s| s as _).collect();
+        let text = eval_results_text(&self.inner, &sources, &ev);
+        parse_text(&text)
     }
 
     /// Batch, as text: evaluates against each object of a JSON array; JSON text of an
@@ -543,11 +602,9 @@ impl Expression {
         let inputs = string(&inputs, "inputs")?;
         let ev = Eval::from_js(&options)?;
         let list: Vec<Json> = from_text(&inputs, "inputs")?;
-        let out: Vec<Json> = list
-            .iter()
-            .map(|i| eval_result(&self.inner, i, &ev))
-            .collect();
-        serde_json::to_string(&out).map_err(|e| JsError::new(&e.to_string()).into())
+        let sources = json_sources(&list);
+        let text = eval_results_text(&self.inner, &sources, &ev);
+        String::from_utf8(text).map_err(|e| JsError::new(&e.to_string()).into())
     }
 
     /// The attribute names it reads, in order of first appearance.
@@ -629,11 +686,14 @@ pub fn evaluate_json(
     let inputs = string(&inputs, "inputs")?;
     let ev = Eval::from_js(&options)?;
     let list: Vec<Json> = from_text(&inputs, "inputs")?;
-    let out = match CoreExpression::parse(source) {
-        Ok(e) => Json::Array(list.iter().map(|i| eval_result(&e, i, &ev)).collect()),
-        Err(err) => serde_json::to_value(failed(source, &err)).unwrap_or(Json::Null),
+    let text = match CoreExpression::parse(source) {
+        Ok(e) => {
+            let sources = json_sources(&list);
+            eval_results_text(&e, &sources, &ev)
+        }
+        Err(err) => serde_json::to_vec(&failed(source, &err)).unwrap_or_default(),
     };
-    Ok(out.to_string())
+    String::from_utf8(text).map_err(|e| JsError::new(&e.to_string()).into())
 }
 
 #[derive(Serialize)]
