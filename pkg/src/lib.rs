@@ -577,15 +577,14 @@ impl Expression {
         let inputs = args::array(&inputs, "inputs")?;
         let ev = Eval::from_js(&options)?;
         let inputs: Vec<JsValue> = inputs.iter().collect();
+        let mut sources = Vec::with_capacity(inputs.len());
         for (i, input) in inputs.iter().enumerate() {
-            if !(input.is_undefined() || input.is_object()) {
+            let source = JsSource::new(input, &self.keys);
+            if !(source.is_object || input.is_undefined()) {
                 object_or_undefined(input, &format!("inputs[{i}]"))?;
             }
+            sources.push(source);
         }
-        let sources: Vec<JsSource> = inputs
-            .iter()
-            .map(|i| JsSource::new(i, &self.keys))
-            .collect();
         let sources: Vec<&dyn entra::Source> = sources.iter().map(|s| s as _).collect();
         let text = eval_results_text(&self.inner, &sources, &ev);
         parse_text(&text)

@@ -76,10 +76,18 @@ impl Value {
     /// Like [`Value::as_text`], but a one-element list yields its element's text and an
     /// object yields its `value` member (SCIM's convention for multi-valued complex attributes).
     pub fn to_text(&self) -> Option<String> {
+        self.text().map(std::borrow::Cow::into_owned)
+    }
+
+    /// [`Value::to_text`], borrowed where the value holds the text.
+    pub fn text(&self) -> Option<std::borrow::Cow<'_, str>> {
         match self {
-            Value::List(l) if l.len() == 1 => l.first().and_then(Value::to_text),
-            Value::Object(o) => o.get("value").and_then(|v| Value::from_json(v).to_text()),
-            v => v.as_text().map(|c| c.into_owned()),
+            Value::List(l) if l.len() == 1 => l.first().and_then(Value::text),
+            Value::Object(o) => o
+                .get("value")
+                .and_then(|v| Value::from_json(v).to_text())
+                .map(std::borrow::Cow::Owned),
+            v => v.as_text(),
         }
     }
 
@@ -132,11 +140,11 @@ impl Value {
     }
 
     /// The elements of a multi-valued value; a single value is a one-element list, null is empty.
-    pub fn elements(&self) -> Vec<Value> {
+    pub fn elements(&self) -> &[Value] {
         match self {
-            Value::Null => Vec::new(),
-            Value::List(l) => l.clone(),
-            v => vec![v.clone()],
+            Value::Null => &[],
+            Value::List(l) => l,
+            v => std::slice::from_ref(v),
         }
     }
 

@@ -35,7 +35,7 @@ pub(crate) fn join(a: &mut Args<'_, '_>) -> Result<Value, Interrupt> {
     for i in 1..a.len() {
         let v = a.value_or_null(i)?;
         for e in v.elements() {
-            if let Some(t) = e.to_text() {
+            if let Some(t) = e.text() {
                 if t.is_empty() {
                     continue;
                 }
