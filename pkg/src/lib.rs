@@ -1200,6 +1200,34 @@ pub fn apply_patch_json(
     Ok(patch_result(&resource, &body, &compat).to_string())
 }
 
+/// Batch, as text: one PatchOp body applied to each resource of a JSON array (or a SCIM
+/// ListResponse), each atomically and on its own; JSON text of an array of `PatchResult`s
+/// in input order. The body is read once.
+#[wasm_bindgen(js_name = applyPatchManyJson)]
+pub fn apply_patch_many_json(
+    #[wasm_bindgen(unchecked_param_type = "string")] resources: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "PatchOptions | undefined")] options: JsValue,
+) -> Result<String, JsValue> {
+    let resources = string(&resources, "resources")?;
+    let body = string(&body, "body")?;
+    let texts = scim::ResourceTexts::parse(&resources).map_err(resources_error)?;
+    let body: Json = from_text(&body, "body")?;
+    let compat = patch_compat(&options)?;
+    let mut out = String::with_capacity(resources.len() + 16 * texts.len());
+    out.push('[');
+    for (i, text) in texts.texts().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let resource: Json = serde_json::from_str(text)
+            .map_err(|e| JsError::new(&format!("resources[{i}]: invalid JSON: {e}")))?;
+        out.push_str(&patch_result(&resource, &body, &compat).to_string());
+    }
+    out.push(']');
+    Ok(out)
+}
+
 #[derive(Deserialize, Default)]
 struct DiffOptions {
     shape: Option<String>,

@@ -195,6 +195,38 @@ test("PATCH strict vs entra, and diff round trip", () => {
   assert.throws(() => esm.applyPatchJson("{", "{}"), /resource: invalid JSON/);
 });
 
+test("applyPatchManyJson applies one PatchOp to each resource of a list, each on its own", () => {
+  const body = { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+    Operations: [{ op: "replace", path: "active", value: false }, { op: "replace", path: "emails[type eq \"work\"].value", value: "x@contoso.com" }] };
+  const users = [
+    { userName: "a", active: true },
+    { userName: "b", emails: [{ type: "work", value: "b@contoso.com" }, { type: "home", value: "b@home" }] },
+    { userName: "c", n: 9007199254740993 },
+  ];
+  const text = JSON.stringify(users).replace('"n":9007199254740992', '"n":9007199254740993');
+  const many = JSON.parse(esm.applyPatchManyJson(text, JSON.stringify(body)));
+  assert.equal(many.length, 3);
+  // the same as one applyPatchJson per resource, in input order
+  users.forEach((u, i) => assert.deepEqual(many[i], JSON.parse(esm.applyPatchJson(JSON.stringify(u), JSON.stringify(body)))));
+  // RFC 7644 §3.5.2.3: a replace whose value filter matches nothing is noTarget, for that user only
+  assert.deepEqual(many.map((r) => r.ok), [false, true, false]);
+  assert.deepEqual(many.map((r) => r.error?.scimType), ["noTarget", undefined, "noTarget"]);
+  assert.equal(many[1].resource.active, false);
+  assert.deepEqual(many[1].resource.emails, [{ type: "work", value: "x@contoso.com" }, { type: "home", value: "b@home" }]);
+  const plain = JSON.stringify({ schemas: body.schemas, Operations: [{ op: "replace", path: "title", value: "T" }] });
+  assert.match(esm.applyPatchManyJson(text, plain), /"n":9007199254740993/);
+  // a ListResponse is read by its Resources; one failing resource fails alone
+  const list = JSON.stringify({ schemas: ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], Resources: [users[0], "not a resource"] });
+  const mixed = JSON.parse(esm.applyPatchManyJson(list, plain));
+  assert.equal(mixed[0].ok, true);
+  assert.equal(mixed[1].ok, false);
+  assert.equal(mixed[1].error.status, "400");
+  assert.deepEqual(JSON.parse(esm.applyPatchManyJson("[]", JSON.stringify(body))), []);
+  assert.throws(() => esm.applyPatchManyJson('{"a": 1}', JSON.stringify(body)), /resources: expected an array or a ListResponse/);
+  assert.throws(() => esm.applyPatchManyJson("[", JSON.stringify(body)), /resources: /);
+  assert.throws(() => esm.applyPatchManyJson("[]", "{"), /body: invalid JSON/);
+});
+
 test("expressions read only the attributes they name; Date and text `now` agree", () => {
   const user = { givenName: "Ada", surname: "Lovelace", name: { givenName: "A." }, emails: [{ type: "work", value: "ada@contoso.com" }] };
   const e = esm.parseExpression('Join(" ", [givenName], [surname], [missing])').expression;

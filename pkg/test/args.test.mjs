@@ -57,6 +57,7 @@ const EXPORTS = {
   rewriteFilter: [["filter", "string", 'a eq "b"'], ["renames", "object", { a: "c" }], ["options", "options", {}]],
   applyPatch: [["resource", "object", { title: "A" }], ["body", "object", PATCH], ["options", "options", {}]],
   applyPatchJson: [["resource", "string", "{}"], ["body", "string", JSON.stringify(PATCH)], ["options", "options", {}]],
+  applyPatchManyJson: [["resources", "string", "[{}]"], ["body", "string", JSON.stringify(PATCH)], ["options", "options", {}]],
   diff: [["old", "object", {}], ["new", "object", { a: 1 }], ["options", "options", {}]],
   loadMapping: [["input", "mapping", "webex"]],
   applyMapping: [["mapping", "mapping", "webex"], ["source", "object?", USER], ["options", "options", { now: NOW }]],
@@ -105,6 +106,7 @@ const OPTION_MEMBERS = {
   rewriteFilter: { bareValues: [1, "boolean"] },
   applyPatch: { compat: [true, "string"] },
   applyPatchJson: { compat: [1, "string"] },
+  applyPatchManyJson: { compat: [1, "string"] },
   diff: { shape: [{}, "string"] },
   applyMapping: { ...EVAL_MEMBERS, object: [1, "string"], mode: [1, "string"], steps: ["no", "boolean"] },
   simulate: {

@@ -77,6 +77,11 @@ impl<'a> ResourceTexts<'a> {
         self.items.is_empty()
     }
 
+    /// Each resource's text, in input order.
+    pub fn texts(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.items.iter().map(|r| r.get())
+    }
+
     /// The texts of the resources that match `filter`, in input order, each exactly as
     /// written in the input (whitespace and repeated members included).
     ///
