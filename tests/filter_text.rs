@@ -10,6 +10,10 @@
     clippy::panic
 )]
 
+#[path = "common/filter_strategies.rs"]
+mod filter_strategies;
+
+use filter_strategies::logical;
 use proptest::prelude::*;
 use scimmap::scim::{AttrPath, CompValue, CompareOp, Filter, ResourceTexts, Schemas};
 use scimmap::Span;
@@ -306,24 +310,6 @@ fn leaf(relative: bool) -> BoxedStrategy<Filter> {
             Filter::Compare { path, op, value, span: Span::default() }
         }),
         1 => attr_path(relative).prop_map(|path| Filter::Present { path, span: Span::default() }),
-    ]
-    .boxed()
-}
-
-fn logical(inner: BoxedStrategy<Filter>) -> BoxedStrategy<Filter> {
-    prop_oneof![
-        prop::collection::vec(inner.clone(), 2..4).prop_map(|operands| Filter::And {
-            operands,
-            span: Span::default()
-        }),
-        prop::collection::vec(inner.clone(), 2..4).prop_map(|operands| Filter::Or {
-            operands,
-            span: Span::default()
-        }),
-        inner.prop_map(|f| Filter::Not {
-            inner: Box::new(f),
-            span: Span::default()
-        }),
     ]
     .boxed()
 }

@@ -7,6 +7,10 @@
     clippy::panic
 )]
 
+#[path = "common/filter_strategies.rs"]
+mod filter_strategies;
+
+use filter_strategies::logical;
 use proptest::prelude::*;
 use scimmap::scim::{
     apply_patch, diff, AttrPath, CompValue, CompareOp, Compat, DiffShape, Filter, Schemas,
@@ -84,24 +88,6 @@ fn leaf(relative: bool) -> impl Strategy<Value = Filter> {
             span: Span::default()
         }),
     ]
-}
-
-fn logical(inner: BoxedStrategy<Filter>) -> BoxedStrategy<Filter> {
-    prop_oneof![
-        prop::collection::vec(inner.clone(), 2..4).prop_map(|operands| Filter::And {
-            operands,
-            span: Span::default()
-        }),
-        prop::collection::vec(inner.clone(), 2..4).prop_map(|operands| Filter::Or {
-            operands,
-            span: Span::default()
-        }),
-        inner.prop_map(|f| Filter::Not {
-            inner: Box::new(f),
-            span: Span::default()
-        }),
-    ]
-    .boxed()
 }
 
 fn val_filter() -> BoxedStrategy<Filter> {
