@@ -169,7 +169,11 @@ pub(crate) fn options_object(v: &JsValue) -> Result<(), JsValue> {
 
 /// `options[name]` with its JS type checked; `None` when it is absent (`undefined` or
 /// `null`, or no options at all).
-pub(crate) fn read(options: &JsValue, name: &str, kind: Kind) -> Result<Option<JsValue>, JsValue> {
+pub(crate) fn read(
+    options: &JsValue,
+    name: &'static str,
+    kind: Kind,
+) -> Result<Option<JsValue>, JsValue> {
     let value = member_of(options, name)?;
     if value.is_undefined() || value.is_null() {
         return Ok(None);
@@ -178,18 +182,18 @@ pub(crate) fn read(options: &JsValue, name: &str, kind: Kind) -> Result<Option<J
     Ok(Some(value))
 }
 
-/// `f` of the JS string for a member or result key. The names are a small fixed set read
-/// on every call, so each is made once and kept: that spares the UTF-8 decoding, V8's
-/// lookup of a fresh, not yet internalized key, and the hashing of wasm-bindgen's own
+/// `f` of the JS string for a member or result key. The names are literals, a small fixed
+/// set read on every call, so each is made once and kept: that spares the UTF-8 decoding,
+/// V8's lookup of a fresh, not yet internalized key, and the hashing of wasm-bindgen's own
 /// string cache (a linear search of a few short names costs less than one hash).
-pub(crate) fn with_key<R>(name: &str, f: impl FnOnce(&JsValue) -> R) -> R {
+pub(crate) fn with_key<R>(name: &'static str, f: impl FnOnce(&JsValue) -> R) -> R {
     thread_local! {
-        static KEYS: std::cell::RefCell<Vec<(String, JsValue)>> = const { std::cell::RefCell::new(Vec::new()) };
+        static KEYS: std::cell::RefCell<Vec<(&'static str, JsValue)>> = const { std::cell::RefCell::new(Vec::new()) };
     }
-    if !KEYS.with_borrow(|keys| keys.iter().any(|(k, _)| k == name)) {
-        KEYS.with_borrow_mut(|keys| keys.push((name.to_string(), JsValue::from_str(name))));
+    if !KEYS.with_borrow(|keys| keys.iter().any(|(k, _)| *k == name)) {
+        KEYS.with_borrow_mut(|keys| keys.push((name, JsValue::from_str(name))));
     }
-    KEYS.with_borrow(|keys| match keys.iter().find(|(k, _)| k == name) {
+    KEYS.with_borrow(|keys| match keys.iter().find(|(k, _)| *k == name) {
         Some((_, key)) => f(key),
         None => f(&JsValue::from_str(name)),
     })
@@ -237,7 +241,7 @@ fn now(v: &JsValue, name: &str) -> Result<(), JsValue> {
 }
 
 /// `options[name]`; `undefined` when there are no options.
-pub(crate) fn member_of(options: &JsValue, name: &str) -> Result<JsValue, JsValue> {
+pub(crate) fn member_of(options: &JsValue, name: &'static str) -> Result<JsValue, JsValue> {
     if options.is_undefined() || options.is_null() {
         return Ok(JsValue::UNDEFINED);
     }

@@ -113,14 +113,14 @@ fn opts<T: DeserializeOwned + Default>(v: &JsValue, what: &str) -> Result<T, JsV
     }
 }
 
-fn set(obj: &js_sys::Object, key: &str, value: JsValue) -> Result<(), JsValue> {
+fn set(obj: &js_sys::Object, key: &'static str, value: JsValue) -> Result<(), JsValue> {
     args::with_key(key, |k| js_sys::Reflect::set(obj, k, &value))
         .map(|_| ())
         .map_err(|_| JsError::new("cannot build the result object").into())
 }
 
 /// `{ ok: true, <key>: value, … }` where a value is a wasm-bindgen class instance.
-fn ok_with(pairs: Vec<(&str, JsValue)>) -> Result<JsValue, JsValue> {
+fn ok_with(pairs: Vec<(&'static str, JsValue)>) -> Result<JsValue, JsValue> {
     let obj = js_sys::Object::new();
     set(&obj, "ok", JsValue::TRUE)?;
     for (k, v) in pairs {
