@@ -59,6 +59,13 @@ async fn config_text(env: &Env, tenant: Option<&str>) -> ConfigText {
 /// variable or binding still yields a pipeline, one that answers 500 and says why.
 pub async fn load(env: &Env, tenant: Option<&str>) -> Result<String, Unserved> {
     let key = tenant.unwrap_or_default().to_string();
+    // A Worker's variables are fixed for the life of its isolate (a new deployment, or
+    // `wrangler dev` reloading, starts new isolates), so the single app's pipeline, once
+    // built, stands; reading and comparing its config text again would only copy it out
+    // of the runtime on every request. The tenant store can change at any time: read it.
+    if tenant.is_none() && PROXIES.with(|m| m.borrow().contains_key("")) {
+        return Ok(key);
+    }
     let text = match config_text(env, tenant).await {
         ConfigText::Found(t) => Ok(t),
         ConfigText::UnknownTenant => return Err(Unserved::UnknownTenant),

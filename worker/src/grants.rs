@@ -12,8 +12,8 @@ use futures_util::lock::Mutex;
 use scimmap::proxy::oauth::{self, Consent, Grant};
 use scimmap::proxy::{self, Callback, Unserved};
 use worker::{
-    console_error, console_log, durable_object, DurableObject, Env, Method, Request, RequestInit,
-    Response, Result, State,
+    console_error, console_log, durable_object, web_sys, DurableObject, Env, Method, Request,
+    RequestInit, Response, Result, State,
 };
 
 /// The binding of the [`GrantStore`] class (wrangler.toml `durable_objects.bindings`).
@@ -190,7 +190,7 @@ pub async fn consent(
     preq: proxy::Request,
     tenant: Option<&str>,
     callback: bool,
-) -> Result<Response> {
+) -> Result<web_sys::Response> {
     let key = match config::load(env, tenant).await {
         Ok(key) => key,
         Err(why) => return log_and_respond(proxy::unserved(&preq, why, now_ms())),
@@ -202,7 +202,7 @@ pub async fn consent(
     }
 }
 
-async fn start_consent(env: &Env, key: &str, preq: proxy::Request) -> Result<Response> {
+async fn start_consent(env: &Env, key: &str, preq: proxy::Request) -> Result<web_sys::Response> {
     let mut random = [0u8; 64];
     if getrandom::getrandom(&mut random).is_err() {
         return unavailable("no randomness for the consent's state; try again");
@@ -223,7 +223,7 @@ async fn start_consent(env: &Env, key: &str, preq: proxy::Request) -> Result<Res
     log_and_respond(step)
 }
 
-async fn finish_consent(env: &Env, key: &str, preq: proxy::Request) -> Result<Response> {
+async fn finish_consent(env: &Env, key: &str, preq: proxy::Request) -> Result<web_sys::Response> {
     let pending: Option<Consent> = match call(env, key, Method::Delete, "/consent", None).await {
         Ok(mut r) if r.status_code() == 200 => r.json().await.ok(),
         Ok(_) => None,

@@ -11,6 +11,7 @@
 
 mod config;
 mod grants;
+mod js;
 mod lock;
 mod reply;
 mod serve;
@@ -21,9 +22,10 @@ pub use grants::GrantStore;
 pub use lock::ResourceLock;
 pub use shaper::TenantShaper;
 
-use worker::{event, Context, Env, Request, Response, Result};
+use worker::web_sys::{Request, Response};
+use worker::{event, Context, Env, Result};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    serve::serve(req, &env, serve::Place::Edge).await
+    serve::serve(&req, &env, serve::Place::Edge).await
 }

@@ -5,12 +5,11 @@
 
 use crate::reply::unavailable;
 use crate::serve::{serve, Place, REQUEST_ID_HEADER};
-use crate::upstream::bytes;
 use futures_util::lock::Mutex;
 use scimmap::proxy;
 use worker::{
-    console_error, console_warn, durable_object, DurableObject, Env, Headers, Method, Request,
-    RequestInit, Response, Result, State,
+    console_error, console_warn, durable_object, web_sys, DurableObject, Env, Request, Response,
+    Result, State,
 };
 
 /// The binding of the [`ResourceLock`] class (wrangler.toml `durable_objects.bindings`).
@@ -38,7 +37,9 @@ impl DurableObject for ResourceLock {
 
     async fn fetch(&self, req: Request) -> Result<Response> {
         let _turn = self.turn.lock().await;
-        serve(req, &self.env, Place::InLock).await
+        serve(req.inner(), &self.env, Place::InLock)
+            .await
+            .map(Response::from)
     }
 }
 
@@ -50,14 +51,16 @@ pub async fn forward(
     key: &str,
     serial: &str,
     preq: &proxy::Request,
-) -> Option<Result<Response>> {
+) -> Option<Result<web_sys::Response>> {
     let Ok(locks) = env.durable_object(BINDING) else {
         console_warn!("no {BINDING} Durable Object binding: read-modify-write runs unserialised");
         return None;
     };
     let answer = async {
         let stub = locks.id_from_name(&format!("{key}|{serial}"))?.get_stub()?;
-        stub.fetch_with_request(forwarded(preq)?).await
+        stub.fetch_with_request(forwarded(preq)?)
+            .await
+            .map(Into::into)
     }
     .await;
     Some(answer.or_else(|e| {
@@ -68,18 +71,13 @@ pub async fn forward(
 
 /// The client's request as the lock receives it, with the Worker's request id.
 fn forwarded(preq: &proxy::Request) -> Result<Request> {
-    let headers = Headers::new();
-    for (k, v) in &preq.headers {
-        if !HOP_BY_HOP.iter().any(|h| k.eq_ignore_ascii_case(h)) {
-            headers.append(k, v)?;
-        }
-    }
-    headers.set(REQUEST_ID_HEADER, &preq.request_id)?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::from(preq.method.clone()))
-        .with_headers(headers);
-    if !preq.body.is_empty() {
-        init.with_body(Some(bytes(&preq.body)));
-    }
-    Request::new_with_init(&preq.url, &init)
+    let mut headers: Vec<(String, String)> = preq
+        .headers
+        .iter()
+        .filter(|(k, _)| !HOP_BY_HOP.iter().any(|h| k.eq_ignore_ascii_case(h)))
+        .cloned()
+        .collect();
+    headers.push((REQUEST_ID_HEADER.into(), preq.request_id.clone()));
+    let body = (!preq.body.is_empty()).then_some(preq.body.as_slice());
+    crate::js::request(&preq.url, &preq.method, &headers, body)
 }

@@ -1,8 +1,9 @@
 //! Responses out of the shell: the pipeline's, with their log line, and the few the shell
-//! makes itself.
+//! makes itself, as the runtime's own `Response` (the Worker returns it as it is).
 
 use scimmap::proxy::{self, Step};
-use worker::{console_log, Headers, Response, Result};
+use worker::web_sys::Response;
+use worker::{console_log, Result};
 
 /// Sends the pipeline's answer and logs its line.
 pub fn log_and_respond(step: Step) -> Result<Response> {
@@ -50,14 +51,5 @@ fn error_response(status: u16, detail: &str) -> proxy::Response {
 }
 
 fn respond(r: proxy::Response) -> Result<Response> {
-    let headers = Headers::new();
-    for (k, v) in &r.headers {
-        headers.append(k, v)?;
-    }
-    let resp = if r.body.is_empty() {
-        Response::empty()?
-    } else {
-        Response::from_bytes(r.body)?
-    };
-    Ok(resp.with_status(r.status).with_headers(headers))
+    crate::js::response(&r)
 }

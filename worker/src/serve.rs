@@ -5,11 +5,12 @@
 
 use crate::config::{self, with_proxy};
 use crate::reply::{log_and_respond, lost};
-use crate::{lock, shaper, upstream};
+use crate::{js, lock, shaper, upstream};
 use scimmap::proxy::{self, shaping::Admission, Step, Unserved};
 use std::cell::Cell;
 use std::time::Duration;
-use worker::{Date, Delay, Env, Request, Response, Result, Url};
+use worker::web_sys::{Request, Response};
+use worker::{Date, Delay, Env, Result, Url};
 
 /// A request never needs more upstream calls than this (token + read + write + retry).
 const MAX_FETCHES: usize = 8;
@@ -37,38 +38,41 @@ pub fn now_ms() -> u64 {
 /// The id in the request's log line: Cloudflare's `cf-ray` at the edge (or a local
 /// counter), and in the lock the id the Worker passed on (clients cannot reach a Durable
 /// Object, so the header is the Worker's own).
-fn request_id(req: &Request, place: Place) -> Result<String> {
-    let passed = match place {
-        Place::InLock => req.headers().get(REQUEST_ID_HEADER)?,
-        Place::Edge => req.headers().get("cf-ray")?,
+fn request_id(headers: &[(String, String)], place: Place) -> String {
+    let name = match place {
+        Place::InLock => REQUEST_ID_HEADER,
+        Place::Edge => "cf-ray",
     };
-    Ok(passed.unwrap_or_else(|| {
-        let n = COUNTER.with(|c| {
-            c.set(c.get() + 1);
-            c.get()
-        });
-        format!("{:x}-{n}", now_ms())
-    }))
+    let passed = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name));
+    passed.map_or_else(
+        || {
+            let n = COUNTER.with(|c| {
+                c.set(c.get() + 1);
+                c.get()
+            });
+            format!("{:x}-{n}", now_ms())
+        },
+        |(_, v)| v.clone(),
+    )
 }
 
-pub async fn serve(mut req: Request, env: &Env, place: Place) -> Result<Response> {
-    let url = req.url()?;
+pub async fn serve(req: &Request, env: &Env, place: Place) -> Result<Response> {
+    let url = Url::parse(&req.url())?;
+    let mut headers = js::headers(&req.headers());
+    let request_id = request_id(&headers, place);
+    headers.retain(|(k, _)| !k.eq_ignore_ascii_case(REQUEST_ID_HEADER));
     let mut preq = proxy::Request {
-        method: req.method().to_string(),
+        method: req.method(),
         url: url.to_string(),
-        headers: req
-            .headers()
-            .entries()
-            .filter(|(k, _)| !k.eq_ignore_ascii_case(REQUEST_ID_HEADER))
-            .collect(),
+        headers,
         body: Vec::new(),
-        request_id: request_id(&req, place)?,
+        request_id,
     };
     let tenant = match proxy::target(url.path()) {
         proxy::Target::Scim(rt) => rt.tenant,
         proxy::Target::Health { tenant } => tenant,
         proxy::Target::Consent { tenant, callback } => {
-            preq.body = req.bytes().await.unwrap_or_default();
+            preq.body = js::body(req).await.unwrap_or_default();
             return crate::grants::consent(env, preq, tenant.as_deref(), callback).await;
         }
         proxy::Target::Other => {
@@ -82,7 +86,7 @@ pub async fn serve(mut req: Request, env: &Env, place: Place) -> Result<Response
         Ok(key) => key,
         Err(why) => return unserved(&preq, why),
     };
-    preq.body = req.bytes().await.unwrap_or_default();
+    preq.body = js::body(req).await.unwrap_or_default();
     if place == Place::Edge {
         if let Some(serial) = with_proxy(&key, |p| p.serial_key(&preq)).flatten() {
             if let Some(answer) = lock::forward(env, &key, &serial, &preq).await {
@@ -140,12 +144,13 @@ async fn playground(url: &Url, env: &Env) -> Option<Result<Response>> {
         .filter(|r| r.is_empty() || r.starts_with('/'))?;
     let assets = env.assets("ASSETS").ok()?;
     let mut u = url.clone();
-    Some(if rest.is_empty() {
+    let answer = if rest.is_empty() {
         // The page uses relative URLs, so it must be addressed as a folder.
         u.set_path("/playground/");
-        Response::redirect(u)
+        worker::Response::redirect(u)
     } else {
         u.set_path(rest);
         assets.fetch(u.to_string(), None).await
-    })
+    };
+    Some(answer.map(Into::into))
 }
