@@ -172,6 +172,39 @@ pub(crate) fn build_query(pairs: &[(String, String)]) -> String {
         .join("&")
 }
 
+/// Headers as one text of `name:value` lines, the form a runtime's glue reads in one call
+/// (the Worker's `boundary.js`): field names are tokens without `:`, and field values carry
+/// no CR, LF or NUL (RFC 9110 §5.1, §5.5), so a line is a header. A header that breaks
+/// those rules is refused, naming it, since it would otherwise end its line and start a
+/// header of its own.
+pub fn header_text<'a>(
+    headers: impl IntoIterator<Item = &'a (String, String)>,
+) -> Result<String, String> {
+    let mut text = String::new();
+    for (name, value) in headers {
+        let breaks = |s: &str| s.contains(['\r', '\n', '\0']);
+        if name.is_empty() || name.contains(':') || breaks(name) || breaks(value) {
+            return Err(format!(
+                "the header `{}` cannot be sent: its name or value is not a valid HTTP field",
+                name.escape_debug()
+            ));
+        }
+        text.push_str(name);
+        text.push(':');
+        text.push_str(value);
+        text.push('\n');
+    }
+    Ok(text)
+}
+
+/// The headers of a [`header_text`], in order.
+pub fn header_pairs(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,5 +222,34 @@ mod tests {
         assert_eq!(q[2].1, "%zz");
         assert_eq!(build_query(&q[..1]), "filter=userName%20eq%20%22a%22");
         assert_eq!(decode("%E2%82%AC"), "€");
+    }
+
+    #[test]
+    fn header_text_round_trips_and_refuses_line_breaks() {
+        let headers = vec![
+            (
+                "content-type".to_string(),
+                "application/scim+json".to_string(),
+            ),
+            (
+                "location".to_string(),
+                "https://app/Users/1?a=b:c".to_string(),
+            ),
+            ("x-empty".to_string(), String::new()),
+        ];
+        let text = header_text(&headers).unwrap_or_default();
+        assert_eq!(header_pairs(&text), headers);
+        for (name, value) in [
+            ("authorization", "Bearer a\nx-admin:1"),
+            ("authorization", "Bearer a\r"),
+            ("x-a", "nul\0"),
+            ("x:a", "v"),
+            ("", "v"),
+            ("x-a\nx-b", "v"),
+        ] {
+            let bad = vec![(name.to_string(), value.to_string())];
+            let err = header_text(&bad).err().unwrap_or_default();
+            assert!(err.contains("cannot be sent"), "{name:?}: {err}");
+        }
     }
 }

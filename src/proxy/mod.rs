@@ -30,7 +30,7 @@ pub mod rewrite;
 pub mod shaping;
 
 pub use config::{Config, ConfigError, LogLevel, RateLimit};
-pub use http::{FetchOutcome, Request, Response, UpstreamRequest};
+pub use http::{header_pairs, header_text, FetchOutcome, Request, Response, UpstreamRequest};
 pub use pipeline::{unserved, Callback, Pending, Proxy, Step, Unserved};
 
 /// The SCIM endpoint a request addresses (RFC 7644 §3.2).

@@ -37,38 +37,14 @@ extern "C" {
 
 /// A request's or response's headers, in the runtime's order, as name–value pairs.
 pub fn headers(headers: &web_sys::Headers) -> Vec<(String, String)> {
-    pairs(&header_text(headers))
+    proxy::header_pairs(&header_text(headers))
 }
 
-/// The pairs of a header text from `boundary.js`.
-pub fn pairs(text: &str) -> Vec<(String, String)> {
-    text.lines()
-        .filter_map(|line| line.split_once(':'))
-        .map(|(name, value)| (name.to_string(), value.to_string()))
-        .collect()
-}
-
-/// Headers as `boundary.js` reads them. A name or value that `Headers` would refuse
-/// (a line break, NUL or, in a name, `:`; Fetch, "header value") is refused here too, since
-/// it would otherwise end its line and start another header.
+/// [`proxy::header_text`], refused headers as the runtime's errors.
 pub fn text_of<'a>(
     headers: impl IntoIterator<Item = &'a (String, String)>,
 ) -> worker::Result<String> {
-    let mut text = String::new();
-    for (name, value) in headers {
-        let breaks = |s: &str| s.contains(['\r', '\n', '\0']);
-        if name.is_empty() || name.contains(':') || breaks(name) || breaks(value) {
-            return Err(worker::Error::RustError(format!(
-                "the header `{}` cannot be sent: its name or value is not a valid HTTP field",
-                name.escape_debug()
-            )));
-        }
-        text.push_str(name);
-        text.push(':');
-        text.push_str(value);
-        text.push('\n');
-    }
-    Ok(text)
+    proxy::header_text(headers).map_err(worker::Error::RustError)
 }
 
 /// The runtime's response for the pipeline's.

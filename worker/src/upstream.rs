@@ -1,7 +1,7 @@
 //! Calls to the app (and its token endpoint): the pipeline's request sent with fetch,
 //! under its timeout, which covers reading the answer's body as well.
 
-use crate::js::{fetch_upstream, pairs, text_of};
+use crate::js::{fetch_upstream, text_of};
 use scimmap::proxy::{self, FetchOutcome, UpstreamRequest};
 use wasm_bindgen::JsCast;
 use worker::js_sys::{Array, Uint8Array};
@@ -28,7 +28,7 @@ pub async fn send(up: UpstreamRequest) -> FetchOutcome {
                 headers: parts
                     .get(1)
                     .as_string()
-                    .map(|t| pairs(&t))
+                    .map(|t| proxy::header_pairs(&t))
                     .unwrap_or_default(),
                 body: Uint8Array::new(&parts.get(2)).to_vec(),
             }),

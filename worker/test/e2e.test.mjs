@@ -222,8 +222,9 @@ test('scim2-tester: through the proxy passes at least what it passes directly', 
   }
 });
 
-test('faults: 500, garbage, reset → 502; slow → 504; Retry-After; nothing reported done', async () => {
-  for (const [mode, want] of [['500', 502], ['garbage', 502], ['reset', 502], ['slow', 504]]) {
+// `stall-body`: the timeout bounds the answer's body too, not only its headers.
+test('faults: 500, garbage, reset → 502; slow, stall-body → 504; Retry-After; nothing reported done', async () => {
+  for (const [mode, want] of [['500', 502], ['garbage', 502], ['reset', 502], ['slow', 504], ['stall-body', 504]]) {
     const userName = `fault-${mode}-${randomUUID()}`;
     const r = await gate.during(mode, () => px('POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName }));
     assert.equal(r.status, want, `${mode}: ${r.text}`);

@@ -172,6 +172,8 @@ function sendJson(res, status, headers, body) {
  * - `pass`: forward;
  * - `reset`: destroy the client socket without forwarding; `500`, `garbage` (a 201 whose
  *   body is not JSON): answer without forwarding; `slow`: answer 503 after 12 s;
+ * - `stall-body`: without forwarding, send a 201's headers and the start of its body, then
+ *   nothing until the connection is dropped after 12 s;
  * - `429`: answer 429 with `Retry-After: 7` and a SCIM error body, without forwarding;
  * - `etag412`: answer 412 to a request carrying If-Match, forward the others;
  * - `drift`: forward, then drop `title` from a 2xx JSON body;
@@ -230,6 +232,12 @@ export async function startGate(port, upstreamPort) {
     500: (req, res) => { req.resume(); res.writeHead(500, { 'Content-Type': 'text/plain' }); res.end('boom'); },
     garbage: (req, res) => { req.resume(); res.writeHead(201, { 'Content-Type': 'application/scim+json' }); res.end('<html>not scim'); },
     slow: (req, res) => { req.resume(); setTimeout(() => { if (!res.destroyed) { res.writeHead(503); res.end(); } }, 12_000); },
+    'stall-body': (req, res) => {
+      req.resume();
+      res.writeHead(201, { 'Content-Type': 'application/scim+json', 'Content-Length': 1000 });
+      res.write('{"schemas":');
+      setTimeout(() => res.destroy(), 12_000);
+    },
     429: (req, res) => { req.resume(); sendJson(res, 429, { 'Retry-After': '7' }, scimError(429, 'too many requests')); },
     etag412: (req, res) => {
       if (req.headers['if-match'] === undefined) { modes.pass(req, res); return; }
